@@ -1,0 +1,1 @@
+"""assay: evaluate the models that judge other models."""
