@@ -35,7 +35,10 @@ def custom_benchmark(name: str, *, columns: str | None = None, rule: str = "rb2"
         rows = list(read_rows(source, split=split))
         if not rows:
             raise ValueError(f"{source}: no rows")
-        shape = detect_shape(list(rows[0].data.keys()), cmap)
+        first = next((r for r in rows if r.error is None), None)
+        if first is None or not opts.skip_invalid:
+            rows[0].check()  # a broken first line is reported as itself, not as an unknown shape
+        shape = detect_shape(list((first or rows[0]).data.keys()), cmap, source=source)
         convert = pair_from_row if shape == "pairs" else candidates_from_row
         return collect(rows, lambda r: convert(r, cmap), skip_invalid=opts.skip_invalid, source=source,
                        subsets=opts.subsets, limit=opts.limit)

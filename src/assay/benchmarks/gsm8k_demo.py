@@ -110,7 +110,10 @@ def load(opts: LoadOptions) -> LoadResult:
 
     path = opts.data or str(gsm8k_path())
     per_subset = opts.limit or DEFAULT_PER_SUBSET
-    rows = [r.data for _, r in zip(range(2 * per_subset), read_rows(path), strict=False)]
+    rows = []
+    for _, r in zip(range(2 * per_subset), read_rows(path), strict=False):
+        r.check()
+        rows.append(r.data)
     if len(rows) < 2 * per_subset:
         raise ValueError(f"{path}: needs {2 * per_subset} GSM8K rows for {per_subset} per subset, has {len(rows)}")
     samples = {s.id: s for s in build_samples(rows, per_subset, opts.seed, path)}

@@ -17,6 +17,7 @@ from assay.data.rows import DataError, Row
 from assay.samples import ContentPart, Message, Prompt, user_prompt
 
 ROLES = ("system", "user", "assistant", "tool")
+_CSV = (".csv", ".tsv", ".csv.gz", ".tsv.gz")
 ROLE_ALIASES = {"human": "user", "gpt": "assistant", "bot": "assistant", "model": "assistant"}
 
 
@@ -35,7 +36,8 @@ def _raw(row: Row, field: str) -> Any:
     row.check()
     if field not in row.data:
         cols = ", ".join(sorted(str(k) for k in row.data))
-        raise _err(row, field, f"missing (the row has: {cols or 'no columns'})")
+        hint = "; an empty CSV cell counts as missing" if row.source.lower().endswith(_CSV) else ""
+        raise _err(row, field, f"missing (the row has: {cols or 'no columns'}{hint})")
     v = row.data[field]
     if v is None:
         raise _err(row, field, "missing (null)")

@@ -177,7 +177,8 @@ class ChatEncoder:
 def default_max_length(config: Any, tokenizer: Any) -> int:
     """The model's context: ``max_position_embeddings`` (else the tokenizer's sane model_max_length)."""
     text_cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
-    for value in (getattr(text_cfg, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)):
+    for value in (getattr(text_cfg, "max_position_embeddings", None),
+                  getattr(tokenizer, "model_max_length", None)):
         if isinstance(value, int) and 0 < value < 10_000_000:
             return value
     return 4096
@@ -269,7 +270,9 @@ def folder_identity(folder: Path, cache_dir: Path | None = None) -> dict[str, st
     return {"weights_sha256": weights.hexdigest(), "files_sha256": aux.hexdigest()}
 
 
-def model_identity(path_or_id: str, revision: str | None = None, cache_dir: Path | None = None) -> dict[str, str]:
+def model_identity(
+    path_or_id: str, revision: str | None = None, cache_dir: Path | None = None
+) -> dict[str, str]:
     """What identifies the weights without loading them: file digests for a local folder; for a hub id
     the snapshot commit from the local huggingface cache when present, else the id and revision."""
     local = Path(path_or_id).expanduser()
@@ -297,7 +300,7 @@ def library_versions() -> dict[str, str]:
 
 
 def cache_kwarg(model: Any) -> str:
-    """Name of the KV-cache argument of ``model.forward`` ("cache" in transformers 5, else past_key_values)."""
+    """The KV-cache argument of ``model.forward``: "cache" (transformers 5) or "past_key_values"."""
     import inspect
 
     params = inspect.signature(model.forward).parameters

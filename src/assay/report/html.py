@@ -316,7 +316,8 @@ TEMPLATE = (
 {% for bar in c.bars %}
 <g class="bar"><title>{{ bar.title }}: {{ bar.text }}</title>
 <text x="{{ c.label_x }}" y="{{ bar.cy + 4 }}" text-anchor="end">{{ bar.label }}</text>
-{% if bar.w is not none %}<rect x="{{ c.bar_x }}" y="{{ bar.y + 5 }}" width="{{ bar.w }}" height="18" fill="#4c8bd6"/>
+{% if bar.w is not none %}
+<rect x="{{ c.bar_x }}" y="{{ bar.y + 5 }}" width="{{ bar.w }}" height="18" fill="#4c8bd6"/>
 {% endif %}
 {% if bar.lo is not none %}<path d="M{{ bar.lo }} {{ bar.cy }}H{{ bar.hi }}M{{ bar.lo }} {{ bar.cy - 5 }}V{{
  bar.cy + 5 }}M{{ bar.hi }} {{ bar.cy - 5 }}V{{ bar.cy + 5 }}" stroke="#1f2328" stroke-width="1.5"/>
