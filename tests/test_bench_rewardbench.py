@@ -27,8 +27,11 @@ def test_from_row_string_prompt_and_int_id() -> None:
 
 
 def test_from_row_message_prompt_prior_set() -> None:
-    msgs = [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"},
-            {"role": "user", "content": "c"}]
+    msgs = [
+        {"role": "user", "content": "a"},
+        {"role": "assistant", "content": "b"},
+        {"role": "user", "content": "c"},
+    ]
     row = Row("p.json", 3, {"prompt": msgs, "chosen": "x", "rejected": "y", "subset": "shp", "id": 12})
     s = rb.from_row(row)
     assert [m.role for m in s.prompt] == ["user", "assistant", "user"] and s.subset == "shp"
@@ -49,13 +52,16 @@ def test_outcome_tie_is_wrong() -> None:
 def core_records() -> list[dict[str, Any]]:
     return [
         # Chat: alpacaeval-easy 1 right + 1 tie (acc 0.5), mt-bench-easy 1 right (acc 1.0)
-        rec(0, "alpacaeval-easy", 2, 1), rec(1, "alpacaeval-easy", 1, 1), rec(2, "mt-bench-easy", 3, 0),
+        rec(0, "alpacaeval-easy", 2, 1),
+        rec(1, "alpacaeval-easy", 1, 1),
+        rec(2, "mt-bench-easy", 3, 0),
         # Chat Hard: llmbar-natural 1 wrong (acc 0)
         rec(3, "llmbar-natural", 0, 1),
         # Safety: refusals-dangerous 1 right (acc 1)
         rec(4, "refusals-dangerous", 1, 0),
         # Reasoning: math-prm 1 right (acc 1), hep-python 1 wrong (acc 0)
-        rec(5, "math-prm", 1, 0), rec(6, "hep-python", 0, 1),
+        rec(5, "math-prm", 1, 0),
+        rec(6, "hep-python", 0, 1),
     ]
 
 
@@ -92,8 +98,12 @@ def test_reasoning_math_weighs_as_much_as_all_code() -> None:
 
 
 def test_prior_sets_weight_one_against_two() -> None:
-    recs = core_records() + [rec(20, "anthropic_helpful", 1, 0), rec(21, "shp", 0, 1), rec(22, "shp", 1, 1),
-                             rec(23, "mtbench_human", 1, 0)]
+    recs = core_records() + [
+        rec(20, "anthropic_helpful", 1, 0),
+        rec(21, "shp", 0, 1),
+        rec(22, "shp", 1, 1),
+        rec(23, "mtbench_human", 1, 0),
+    ]
     m = rb.aggregate(recs, seed=0, n_boot=100)
     prior = (1.0 + 0.0) / 2  # unweighted mean of the prior subsets present (anthropic_helpful, shp)
     assert m["sections"]["Prior Sets"]["value"] == pytest.approx(prior)

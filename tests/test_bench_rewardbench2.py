@@ -13,22 +13,59 @@ from assay.data.rows import DataError, Row
 
 
 def rec(item_id: str, subset: str, scores: list[float], n_correct: int = 1) -> dict[str, Any]:
-    return {"id": item_id, "subset": subset, "kind": "candidates", "scores": scores,
-            "best": list(range(n_correct))}
+    return {
+        "id": item_id,
+        "subset": subset,
+        "kind": "candidates",
+        "scores": scores,
+        "best": list(range(n_correct)),
+    }
 
 
 def test_from_row_responses_and_best() -> None:
-    row = Row("hf", 0, {"id": "tied:3", "prompt": "Name a prime.", "chosen": ["2", "3"], "rejected": ["4"],
-                        "subset": "Ties", "num_correct": 2})
+    row = Row(
+        "hf",
+        0,
+        {
+            "id": "tied:3",
+            "prompt": "Name a prime.",
+            "chosen": ["2", "3"],
+            "rejected": ["4"],
+            "subset": "Ties",
+            "num_correct": 2,
+        },
+    )
     s = rb2.from_row(row)
     assert s.responses == ("2", "3", "4") and s.best == (0, 1) and s.subset == "Ties"
-    bad = Row("hf", 1, {"id": "tied-3", "prompt": "p", "chosen": ["a"], "rejected": ["b"], "subset": "Ties",
-                        "num_correct": 1})
+    bad = Row(
+        "hf",
+        1,
+        {
+            "id": "tied-3",
+            "prompt": "p",
+            "chosen": ["a"],
+            "rejected": ["b"],
+            "subset": "Ties",
+            "num_correct": 1,
+        },
+    )
     with pytest.raises(DataError, match="'id'"):
         rb2.from_row(bad)
     with pytest.raises(DataError, match="num_correct"):
-        rb2.from_row(Row("hf", 2, {"id": "x", "prompt": "p", "chosen": ["a"], "rejected": ["b"],
-                                   "subset": "Math", "num_correct": 3}))
+        rb2.from_row(
+            Row(
+                "hf",
+                2,
+                {
+                    "id": "x",
+                    "prompt": "p",
+                    "chosen": ["a"],
+                    "rejected": ["b"],
+                    "subset": "Math",
+                    "num_correct": 3,
+                },
+            )
+        )
 
 
 def test_non_ties_tie_credit() -> None:
@@ -73,8 +110,15 @@ def test_ties_formula_hand_example() -> None:
 
 def test_ties_row_outcomes_keep_gap_and_spread() -> None:
     o = rb2.outcome(rec("tied:1", "Ties", [5, 4.5, 1], 2))
-    assert o == {"credit": 1.0, "tie": False, "accurate": True, "gap": 3.5, "spread": 0.5, "role": "tied",
-                 "prompt": 1}
+    assert o == {
+        "credit": 1.0,
+        "tie": False,
+        "accurate": True,
+        "gap": 3.5,
+        "spread": 0.5,
+        "role": "tied",
+        "prompt": 1,
+    }
     # all correct answers must beat every incorrect one: 4 < 4.5 -> not accurate
     assert rb2.outcome(rec("tied:2", "Ties", [6, 4, 4.5], 2))["accurate"] is False
 
@@ -99,7 +143,8 @@ def _ties_reference(records: list[dict[str, Any]]) -> float:
         k = len(r["best"])
         good, bad = r["scores"][:k], r["scores"][k:]
         stats[kind][int(pid)] = {
-            "acc": min(good) > max(bad), "gap": min(good) - max(bad),
+            "acc": min(good) > max(bad),
+            "gap": min(good) - max(bad),
             "spread": (max(good) - min(good)) if len(good) > 1 else None,
         }
     ref, tied = stats["ref"], stats["tied"]
@@ -126,7 +171,8 @@ def test_ties_matches_reference_on_random_data() -> None:
 
 def test_overall_is_unweighted_mean_of_subsets() -> None:
     recs = [
-        rec("m1", "Math", [3, 3, 0, 0]), rec("m2", "Math", [1, 0, 0, 0]),  # Math (0.5 + 1)/2 = 0.75
+        rec("m1", "Math", [3, 3, 0, 0]),
+        rec("m2", "Math", [1, 0, 0, 0]),  # Math (0.5 + 1)/2 = 0.75
         rec("f1", "Factuality", [0, 1, 0, 0]),  # Factuality 0 (one item, subset size ignored)
         *ties_records(),
     ]

@@ -17,17 +17,42 @@ def rec(i: int, subset: str, chosen: list[float], rejected: list[float]) -> dict
 
 
 def test_from_row_matrix_sample() -> None:
-    row = Row("total_dataset.json", 0, {"id": 5, "prompt": "q", "chosen": ["c0", "c1", "c2"],
-                                        "rejected": ["r0", "r1", "r2"], "domain": "safety-refuse"})
+    row = Row(
+        "total_dataset.json",
+        0,
+        {
+            "id": 5,
+            "prompt": "q",
+            "chosen": ["c0", "c1", "c2"],
+            "rejected": ["r0", "r1", "r2"],
+            "domain": "safety-refuse",
+        },
+    )
     s = rmbench.from_row(row)
     assert s.responses == ("c0", "c1", "c2", "r0", "r1", "r2") and s.best == (0, 1, 2)
     assert s.subset == "safety-refuse" and kind_of(s) == "matrix" and s.meta["n_chosen"] == 3
     with pytest.raises(DataError, match="expected 3 items"):
-        rmbench.from_row(Row("f", 1, {"id": 1, "prompt": "q", "chosen": ["a", "b"],
-                                      "rejected": ["x", "y", "z"], "domain": "chat"}))
+        rmbench.from_row(
+            Row(
+                "f",
+                1,
+                {"id": 1, "prompt": "q", "chosen": ["a", "b"], "rejected": ["x", "y", "z"], "domain": "chat"},
+            )
+        )
     with pytest.raises(DataError, match="domain"):
-        rmbench.from_row(Row("f", 2, {"id": 2, "prompt": "q", "chosen": ["a", "b", "c"],
-                                      "rejected": ["x", "y", "z"], "domain": "poetry"}))
+        rmbench.from_row(
+            Row(
+                "f",
+                2,
+                {
+                    "id": 2,
+                    "prompt": "q",
+                    "chosen": ["a", "b", "c"],
+                    "rejected": ["x", "y", "z"],
+                    "domain": "poetry",
+                },
+            )
+        )
 
 
 def test_matrix_orientation() -> None:

@@ -13,12 +13,23 @@ SHARED_TOOLS = Path(__file__).resolve().parents[1].parent / "shared" / "tools" /
 
 
 def assay(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "assay.cli", *args], capture_output=True, text=True,
-                          timeout=600, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "assay.cli", *args], capture_output=True, text=True, timeout=600, cwd=cwd
+    )
 
 
 def test_help_everywhere() -> None:
-    for cmd in ([], ["run"], ["list"], ["show"], ["leaderboard"], ["compare"], ["rescore"], ["demo"], ["report"]):
+    for cmd in (
+        [],
+        ["run"],
+        ["list"],
+        ["show"],
+        ["leaderboard"],
+        ["compare"],
+        ["rescore"],
+        ["demo"],
+        ["report"],
+    ):
         r = assay(*cmd, "--help")
         assert r.returncode == 0, (cmd, r.stderr)
         assert "Usage" in r.stdout
@@ -63,8 +74,11 @@ def test_run_show_leaderboard_compare_rescore(tmp_path: Path, default_model_dir:
     r2 = assay("run", "demo-gsm8k", "--model", "baseline:length", "--out", str(runs / "b"), *common)
     assert r2.returncode == 0, r2.stderr
     if SHARED_TOOLS.exists():
-        chk = subprocess.run([sys.executable, str(SHARED_TOOLS), str(runs / "a"), str(runs / "b")],
-                             capture_output=True, text=True)
+        chk = subprocess.run(
+            [sys.executable, str(SHARED_TOOLS), str(runs / "a"), str(runs / "b")],
+            capture_output=True,
+            text=True,
+        )
         assert chk.returncode == 0, chk.stdout
     show = assay("show", str(runs / "a"))
     assert show.returncode == 0 and "overall" in show.stdout
@@ -80,7 +94,10 @@ def test_run_show_leaderboard_compare_rescore(tmp_path: Path, default_model_dir:
     lines = (runs / "a" / "samples.jsonl").read_text().splitlines()
     rec = json.loads(lines[0])
     if rec["kind"] == "pair":
-        rec["scores"]["chosen"], rec["scores"]["rejected"] = rec["scores"]["rejected"], rec["scores"]["chosen"] + 1
+        rec["scores"]["chosen"], rec["scores"]["rejected"] = (
+            rec["scores"]["rejected"],
+            rec["scores"]["chosen"] + 1,
+        )
     lines[0] = json.dumps(rec)
     (runs / "a" / "samples.jsonl").write_text("\n".join(lines) + "\n")
     assert assay("rescore", str(runs / "a")).returncode == 4

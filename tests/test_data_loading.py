@@ -41,8 +41,13 @@ def write_jsonl(path: Path, rows: list[Any], raw_tail: str = "") -> Path:
 
 def load_pairs(path: Path | str, skip_invalid: bool = False, **kw: Any):
     cmap = ColumnMap()
-    return collect(read_rows(str(path)), lambda r: pair_from_row(r, cmap), skip_invalid=skip_invalid,
-                   source=str(path), **kw)
+    return collect(
+        read_rows(str(path)),
+        lambda r: pair_from_row(r, cmap),
+        skip_invalid=skip_invalid,
+        source=str(path),
+        **kw,
+    )
 
 
 def assert_located(err: pytest.ExceptionInfo[DataError], path: Path | str, where: str, field: str | None):
@@ -127,8 +132,9 @@ def test_save_to_disk_and_dataset_dict(tmp_path: Path) -> None:
     datasets.Dataset.from_list(PAIRS).save_to_disk(str(tmp_path / "ds"))
     rows = list(read_rows(str(tmp_path / "ds")))
     assert len(rows) == 3 and rows[1].data["id"] == "b" and rows[1].label == "row 1"
-    dd = datasets.DatasetDict({"train": datasets.Dataset.from_list(PAIRS[:1]),
-                               "test": datasets.Dataset.from_list(PAIRS[1:])})
+    dd = datasets.DatasetDict(
+        {"train": datasets.Dataset.from_list(PAIRS[:1]), "test": datasets.Dataset.from_list(PAIRS[1:])}
+    )
     dd.save_to_disk(str(tmp_path / "dd"))
     assert [r.data["id"] for r in read_rows(str(tmp_path / "dd"), split="test")] == ["b", "c"]
     with pytest.raises(DataError, match=r"split None not found; available: \['test', 'train'\]"):
@@ -198,8 +204,9 @@ def test_truncated_jsonl_line(tmp_path: Path) -> None:
     assert_located(e, p, "line 3", None)
     res = load_pairs(p, skip_invalid=True)
     assert len(res.samples) == 2
-    assert res.skipped == [{"source": str(p), "row": "line 3", "field": None,
-                            "reason": res.skipped[0]["reason"]}]
+    assert res.skipped == [
+        {"source": str(p), "row": "line 3", "field": None, "reason": res.skipped[0]["reason"]}
+    ]
     with pytest.raises(DataError, match="line 3"):
         get_str(list(read_rows(str(p)))[2], "id")  # getters refuse a broken row too
 
@@ -220,8 +227,9 @@ def test_nan_float_in_parquet_response(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     p = tmp_path / "n.parquet"
-    tab = pa.table({"id": ["a", "b"], "prompt": ["q", "q"], "chosen": [1.5, float("nan")],
-                    "rejected": [2.0, 3.0]})
+    tab = pa.table(
+        {"id": ["a", "b"], "prompt": ["q", "q"], "chosen": [1.5, float("nan")], "rejected": [2.0, 3.0]}
+    )
     pq.write_table(tab, p)
     with pytest.raises(DataError, match="expected a string, got float") as e:
         load_pairs(p)
@@ -307,7 +315,11 @@ def test_bad_best_index_and_ranking(tmp_path: Path) -> None:
     assert [s.id for s in res.samples] == ["2", "5"]
     assert res.samples[0].best == (1,) and res.samples[0].ranking == (2, 1)
     assert [(s["row"], s["field"]) for s in res.skipped] == [
-        ("line 1", "best"), ("line 3", "responses"), ("line 4", "ranking"), ("line 6", "responses[1]")]
+        ("line 1", "best"),
+        ("line 3", "responses"),
+        ("line 4", "ranking"),
+        ("line 6", "responses[1]"),
+    ]
 
 
 def test_detect_shape_error_lists_columns() -> None:
@@ -326,8 +338,10 @@ def test_detect_shape_error_lists_columns() -> None:
 
 def test_conversation_pairs_without_prompt(tmp_path: Path) -> None:
     user = {"role": "user", "content": "hi"}
-    row = {"chosen": [user, {"role": "assistant", "content": "hello"}],
-           "rejected": [user, {"role": "assistant", "content": "go away"}]}
+    row = {
+        "chosen": [user, {"role": "assistant", "content": "hello"}],
+        "rejected": [user, {"role": "assistant", "content": "go away"}],
+    }
     bad = {"chosen": row["chosen"], "rejected": [{"role": "user", "content": "other"}, row["rejected"][1]]}
     p = write_jsonl(tmp_path / "hh.jsonl", [row, bad])
     res = load_pairs(p, skip_invalid=True)
@@ -337,10 +351,23 @@ def test_conversation_pairs_without_prompt(tmp_path: Path) -> None:
 
 
 def test_prompt_messages_and_parts() -> None:
-    row = Row("f.jsonl", 0, {"p": [
-        {"role": "system", "content": "be brief"},
-        {"role": "user", "content": [{"type": "text", "text": "what is this?"},
-                                     {"type": "image", "path": "cat.png"}]}]}, line=1)
+    row = Row(
+        "f.jsonl",
+        0,
+        {
+            "p": [
+                {"role": "system", "content": "be brief"},
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "text", "text": "what is this?"},
+                        {"type": "image", "path": "cat.png"},
+                    ],
+                },
+            ]
+        },
+        line=1,
+    )
     prompt = get_prompt(row, "p")
     assert prompt[0].role == "system" and prompt[1].has_image()
     assert prompt[1].content[1].image_path == "cat.png"  # type: ignore[index, union-attr]

@@ -27,7 +27,12 @@ def test_cache_roundtrip_and_wal(tmp_path: Path) -> None:
 def test_dedup_and_cache_hits(cache_dir: Path) -> None:
     backend = load_backend("baseline:length")
     p = user_prompt("q")
-    reqs = [ScoreRequest(p, "a"), ScoreRequest(p, "bb"), ScoreRequest(p, "a"), ScoreRequest(user_prompt("x"), "a")]
+    reqs = [
+        ScoreRequest(p, "a"),
+        ScoreRequest(p, "bb"),
+        ScoreRequest(p, "a"),
+        ScoreRequest(user_prompt("x"), "a"),
+    ]
     with ScoreCache(cache_dir / "s.sqlite") as cache:
         res, rep = score_requests(backend, reqs, cache=cache)
         assert [r.score for r in res] == [1.0, 2.0, 1.0, 1.0]
@@ -60,8 +65,14 @@ def test_run_scores_do_not_depend_on_batch_size(tmp_path: Path, default_model_di
 
     per_bs = {}
     for bs in (1, 7, 32):
-        run = evaluate("demo-gsm8k", f"lm:{default_model_dir}?mode=mean", limit=6, batch_size=bs,
-                       out=str(tmp_path / f"bs{bs}"), use_cache=False)
+        run = evaluate(
+            "demo-gsm8k",
+            f"lm:{default_model_dir}?mode=mean",
+            limit=6,
+            batch_size=bs,
+            out=str(tmp_path / f"bs{bs}"),
+            use_cache=False,
+        )
         per_bs[bs] = {r["id"]: r["scores"] for r in run.records}
     flat = {bs: [] for bs in per_bs}
     for bs, recs in per_bs.items():

@@ -85,8 +85,12 @@ def test_stratified_scalar_and_vectorised_forms_agree() -> None:
 def test_stratified_multi_column_units() -> None:
     # Units with two columns are resampled as rows: column 0 always equals 2 * column 1.
     units = np.array([[2.0, 1.0], [4.0, 2.0], [0.0, 0.0]])
-    out = stratified_cis({"u": units}, {"ratio": lambda s: s["u"][..., 0].sum(1) / np.maximum(
-        s["u"][..., 1].sum(1), 1e-9)}, seed=0, n_boot=100)
+    out = stratified_cis(
+        {"u": units},
+        {"ratio": lambda s: s["u"][..., 0].sum(1) / np.maximum(s["u"][..., 1].sum(1), 1e-9)},
+        seed=0,
+        n_boot=100,
+    )
     assert out["ratio"]["value"] == 2.0
     assert 0.0 <= out["ratio"]["ci"][0] <= 2.0 <= out["ratio"]["ci"][1]
 

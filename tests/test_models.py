@@ -164,8 +164,9 @@ class _FakeTok:
             ids = [1, *ids]
         return {"input_ids": ids}
 
-    def apply_chat_template(self, messages: list[dict[str, str]], tokenize: bool,
-                            add_generation_prompt: bool) -> str:
+    def apply_chat_template(
+        self, messages: list[dict[str, str]], tokenize: bool, add_generation_prompt: bool
+    ) -> str:
         text = "".join(f"[{m['role']}]{m['content']}" for m in messages)
         bos = "<s>" if self.template_has_bos else ""
         return bos + text + ("[assistant]" if add_generation_prompt else "")
@@ -178,14 +179,14 @@ def test_bos_rule(adds_bos: bool, template_has_bos: bool) -> None:
     e = enc.encode(_req("hi", "yo"))
     n_bos = 1 if (adds_bos or template_has_bos) else 0  # never two
     assert e.ids.count(1) == n_bos and (n_bos == 0 or e.ids[0] == 1)
-    assert [chr(i - 10) for i in e.ids[e.response_start:]] == list("yo")
+    assert [chr(i - 10) for i in e.ids[e.response_start :]] == list("yo")
 
 
 def test_truncation_keeps_bos_and_boundary() -> None:
     enc = ChatEncoder(_FakeTok(False, True), "auto", 12, "left")
     e = enc.encode(_req("a long prompt here", "yo"))
     assert e.truncated and len(e.ids) == 12 and e.ids[0] == 1
-    assert [chr(i - 10) for i in e.ids[e.response_start:]] == list("yo")
+    assert [chr(i - 10) for i in e.ids[e.response_start :]] == list("yo")
     right = ChatEncoder(_FakeTok(False, True), "auto", 12, "right").encode(_req("a long prompt here", "yo"))
     assert right.truncated and len(right.ids) == 12 and right.response_start > 12  # response cut off
 
@@ -228,7 +229,7 @@ def test_bos_not_doubled_smollm2(smol: Path) -> None:
     ref = list(tok.apply_chat_template(msgs, tokenize=True)["input_ids"])
     assert list(e.ids) == ref
     assert e.ids[0] == tok.bos_token_id and e.ids[1] != tok.bos_token_id
-    assert tok.decode(e.ids[e.response_start:]) == req.response + "<|im_end|>\n"
+    assert tok.decode(e.ids[e.response_start :]) == req.response + "<|im_end|>\n"
 
 
 def test_lm_modes_hand_checked(smol: Path) -> None:
@@ -242,8 +243,11 @@ def test_lm_modes_hand_checked(smol: Path) -> None:
         msgs = [{"role": "user", "content": r.prompt[0].text()}]
         gen = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
         prompt_ids = list(gen["input_ids"])
-        full = list(tok.apply_chat_template([*msgs, {"role": "assistant", "content": r.response}],
-                                            tokenize=True)["input_ids"])
+        full = list(
+            tok.apply_chat_template([*msgs, {"role": "assistant", "content": r.response}], tokenize=True)[
+                "input_ids"
+            ]
+        )
         assert full[: len(prompt_ids)] == prompt_ids
         with torch.no_grad():
             logits = model(torch.tensor([full])).logits[0]
@@ -305,8 +309,14 @@ def test_truncation_is_counted(smol: Path) -> None:
 
 def test_fingerprint(smol: Path, rm_path: Path) -> None:
     fp = load_backend(f"lm:{smol}").fingerprint()
-    for variant in (f"lm:{smol}?dtype=bfloat16", f"lm:{smol}?template=plain", f"lm:{smol}?max_length=64",
-                    f"lm:{smol}?mode=sum", f"lm:{smol}?ref={smol}", f"lm:{smol}?truncation=right"):
+    for variant in (
+        f"lm:{smol}?dtype=bfloat16",
+        f"lm:{smol}?template=plain",
+        f"lm:{smol}?max_length=64",
+        f"lm:{smol}?mode=sum",
+        f"lm:{smol}?ref={smol}",
+        f"lm:{smol}?truncation=right",
+    ):
         assert load_backend(variant).fingerprint() != fp, variant
     assert load_backend(f"lm:{smol}", dtype="bfloat16").fingerprint() != fp
     assert load_backend(f"lm:{smol}?prefix_reuse=false").fingerprint() == fp

@@ -24,8 +24,26 @@ def _cached_rows(db: Path) -> int:
 
 
 def _cmd(out: Path, cache: Path, model: str) -> list[str]:
-    return [sys.executable, "-m", "assay.cli", "run", "demo-gsm8k", "--model", model, "--limit", "12",
-            "--batch-size", "2", "--out", str(out), "--cache-dir", str(cache), "--quiet", "--n-boot", "200"]
+    return [
+        sys.executable,
+        "-m",
+        "assay.cli",
+        "run",
+        "demo-gsm8k",
+        "--model",
+        model,
+        "--limit",
+        "12",
+        "--batch-size",
+        "2",
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(cache),
+        "--quiet",
+        "--n-boot",
+        "200",
+    ]
 
 
 @pytest.mark.slow
@@ -52,18 +70,26 @@ def test_kill_and_resume(tmp_path: Path, default_model_dir: Path) -> None:
     assert len(ids) == len(set(ids)) == 24
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["cached"] >= done_before  # the work done before the kill was kept
-    assert manifest["counts"]["cached"] + manifest["counts"]["scored"] == manifest["counts"]["unique_requests"]
+    assert (
+        manifest["counts"]["cached"] + manifest["counts"]["scored"] == manifest["counts"]["unique_requests"]
+    )
 
     # the resumed run equals a clean uninterrupted one
-    clean = subprocess.run(_cmd(tmp_path / "clean", tmp_path / "cache2", model), capture_output=True,
-                           text=True, timeout=600)
+    clean = subprocess.run(
+        _cmd(tmp_path / "clean", tmp_path / "cache2", model), capture_output=True, text=True, timeout=600
+    )
     assert clean.returncode == 0, clean.stderr
-    ref = {json.loads(x)["id"]: json.loads(x) for x in (tmp_path / "clean" / "samples.jsonl").read_text().splitlines()}
+    ref = {
+        json.loads(x)["id"]: json.loads(x)
+        for x in (tmp_path / "clean" / "samples.jsonl").read_text().splitlines()
+    }
     for r in lines:
         assert r["outcome"] == ref[r["id"]]["outcome"]
         a, b = r["scores"], ref[r["id"]]["scores"]
         va = [a["chosen"], a["rejected"]] if isinstance(a, dict) else a
         vb = [b["chosen"], b["rejected"]] if isinstance(b, dict) else b
         assert max(abs(x - y) for x, y in zip(va, vb, strict=True)) < 1e-6
-    assert json.loads((out / "metrics.json").read_text())["overall"] == json.loads(
-        (tmp_path / "clean" / "metrics.json").read_text())["overall"]
+    assert (
+        json.loads((out / "metrics.json").read_text())["overall"]
+        == json.loads((tmp_path / "clean" / "metrics.json").read_text())["overall"]
+    )

@@ -47,14 +47,22 @@ def _batch_size(text: str) -> int | None:
 def run(
     bench: Annotated[str, typer.Argument(help="Registered benchmark name, or a local file / HF dataset id.")],
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec, e.g. assay:default, hf:PATH.")],
-    subset: Annotated[list[str] | None, typer.Option("--subset", help="Only these subsets (repeatable).")] = None,
+    subset: Annotated[
+        list[str] | None, typer.Option("--subset", help="Only these subsets (repeatable).")
+    ] = None,
     limit: Annotated[int | None, typer.Option(help="First N items per subset.", min=1)] = None,
     batch_size: Annotated[str, typer.Option(help="'auto' (token-budget packing) or N.")] = "auto",
-    max_length: Annotated[int | None, typer.Option(help="Max tokens per input (truncations are counted).")] = None,
+    max_length: Annotated[
+        int | None, typer.Option(help="Max tokens per input (truncations are counted).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Seed for bootstrap CIs and any sampling.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Run directory (default runs/BENCH/MODEL-HASH).")] = None,
-    data: Annotated[str | None, typer.Option(help="Local copy in the official format instead of the hub.")] = None,
-    skip_invalid: Annotated[bool, typer.Option(help="Skip invalid rows (counted in the run record).")] = False,
+    data: Annotated[
+        str | None, typer.Option(help="Local copy in the official format instead of the hub.")
+    ] = None,
+    skip_invalid: Annotated[
+        bool, typer.Option(help="Skip invalid rows (counted in the run record).")
+    ] = False,
     columns: Annotated[str | None, typer.Option(help="Column map for user files: prompt=q,chosen=a")] = None,
     rule: Annotated[str, typer.Option(help="Best-of-N rule for user candidate files: rb2|rmb|long.")] = "rb2",
     dtype: Annotated[str, typer.Option(help="Model dtype.")] = "float32",
@@ -88,8 +96,8 @@ def run(
         )
     except Exception as e:  # noqa: BLE001 - mapped to exit codes
         raise _map_error(e) from None
-    from assay.report.leaderboard import render_leaderboard
     from assay.records.rundir import load_run
+    from assay.report.leaderboard import render_leaderboard
 
     if not quiet or sys.stdout.isatty():
         render_leaderboard([load_run(result.path)], console)
@@ -119,8 +127,13 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
     if as_json:
         payload = {
             "benchmarks": [
-                {"name": b.name, "description": b.description, "hub_id": b.hub_id, "subsets": list(b.subsets),
-                 "source": b.source}
+                {
+                    "name": b.name,
+                    "description": b.description,
+                    "hub_id": b.hub_id,
+                    "subsets": list(b.subsets),
+                    "source": b.source,
+                }
                 for b in benches
             ],
             "model_kinds": [{"kind": k, "description": d} for k, d in kinds],
@@ -220,7 +233,9 @@ def rescore(
             err_console.print(d, highlight=False)
         raise _fail(EXIT_CHECK, f"{len(diffs)} difference(s) between stored and recomputed metrics")
     overall = metrics.get("overall", {}).get("value")
-    console.print(f"rescore ok: metrics.json reproduced from samples.jsonl (overall {overall})", highlight=False)
+    console.print(
+        f"rescore ok: metrics.json reproduced from samples.jsonl (overall {overall})", highlight=False
+    )
 
 
 @app.command()

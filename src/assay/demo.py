@@ -11,8 +11,9 @@ from assay.ui import console, err_console, progress_factory
 DEMO_MODELS = ("assay:default", "baseline:length", "baseline:shorter", "baseline:random?seed=0")
 
 
-def run_demo(out: Path, *, n: int = 200, seed: int = 0, quiet: bool = False,
-             models: tuple[str, ...] = DEMO_MODELS) -> Path:
+def run_demo(
+    out: Path, *, n: int = 200, seed: int = 0, quiet: bool = False, models: tuple[str, ...] = DEMO_MODELS
+) -> Path:
     from assay.records.rundir import load_run
     from assay.report.html import write_report
     from assay.report.leaderboard import render_leaderboard

@@ -109,7 +109,11 @@ def evaluate(
     bench = resolve_benchmark(benchmark, opts)
     loaded: LoadResult = bench.load(
         LoadOptions(
-            data=opts.data, subsets=opts.subsets, limit=opts.limit, skip_invalid=opts.skip_invalid, seed=opts.seed
+            data=opts.data,
+            subsets=opts.subsets,
+            limit=opts.limit,
+            skip_invalid=opts.skip_invalid,
+            seed=opts.seed,
         )
     )
     if not loaded.samples:
@@ -127,8 +131,14 @@ def evaluate(
     out = Path(opts.out) if opts.out else default_run_dir(bench.name, backend.spec, run_key)
     handler = _attach_log(out / LOG)
     try:
-        log.info("run %s on %s (%d samples from %s) -> %s", backend.spec, bench.name, len(loaded.samples),
-                 loaded.source, out)
+        log.info(
+            "run %s on %s (%d samples from %s) -> %s",
+            backend.spec,
+            bench.name,
+            len(loaded.samples),
+            loaded.source,
+            out,
+        )
         per_sample = [requests_for(s) for s in loaded.samples]
         flat = [r for reqs in per_sample for r in reqs]
         if on_stage:
@@ -161,9 +171,14 @@ def evaluate(
             "truncated": report.truncated,
             "invalid_rows": len(loaded.skipped),
         }
-        metrics.setdefault("counts", {}).update({"items": len(records), "ties": ties,
-                                                 "truncated": report.truncated,
-                                                 "invalid_rows": len(loaded.skipped)})
+        metrics.setdefault("counts", {}).update(
+            {
+                "items": len(records),
+                "ties": ties,
+                "truncated": report.truncated,
+                "invalid_rows": len(loaded.skipped),
+            }
+        )
         stats = getattr(backend, "stats", None)
         manifest = {
             "assay_manifest_version": 1,

@@ -40,8 +40,14 @@ def custom_benchmark(name: str, *, columns: str | None = None, rule: str = "rb2"
             rows[0].check()  # a broken first line is reported as itself, not as an unknown shape
         shape = detect_shape(list((first or rows[0]).data.keys()), cmap, source=source)
         convert = pair_from_row if shape == "pairs" else candidates_from_row
-        return collect(rows, lambda r: convert(r, cmap), skip_invalid=opts.skip_invalid, source=source,
-                       subsets=opts.subsets, limit=opts.limit)
+        return collect(
+            rows,
+            lambda r: convert(r, cmap),
+            skip_invalid=opts.skip_invalid,
+            source=source,
+            subsets=opts.subsets,
+            limit=opts.limit,
+        )
 
     def outcome(record: Record) -> dict[str, Any]:
         from assay.benchmarks.pairs import candidates_outcome, pairs_outcome

@@ -66,8 +66,9 @@ def mixed_outcome(record: Record) -> Outcome:
     return pairs_outcome(record) if record["kind"] == "pair" else candidates_outcome(record, "rb2")
 
 
-def outcomes_by_subset(records: Sequence[Record], outcome: Callable[[Record], Outcome]
-                       ) -> dict[str, list[tuple[Record, Outcome]]]:
+def outcomes_by_subset(
+    records: Sequence[Record], outcome: Callable[[Record], Outcome]
+) -> dict[str, list[tuple[Record, Outcome]]]:
     """Records paired with their recomputed outcomes, grouped by subset in first-seen order."""
     groups: dict[str, list[tuple[Record, Outcome]]] = {}
     for rec in records:
@@ -92,9 +93,13 @@ def macro_mean(sampled: Mapping[str, np.ndarray]) -> np.ndarray:
     return sum(means) / len(means)  # type: ignore[return-value]
 
 
-def credit_aggregate(records: Sequence[Record], seed: int, n_boot: int,
-                     outcome: Callable[[Record], Outcome], extra: dict[str, Any] | None = None
-                     ) -> dict[str, Any]:
+def credit_aggregate(
+    records: Sequence[Record],
+    seed: int,
+    n_boot: int,
+    outcome: Callable[[Record], Outcome],
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Metrics of per-item credits: micro overall (stratified CI), subsets, macro in ``extra``."""
     if not records:
         raise ValueError("no records to aggregate")
@@ -116,8 +121,9 @@ def pairs_aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[s
     return credit_aggregate(records, seed, n_boot, pairs_outcome, {"rule": "pair: chosen > rejected"})
 
 
-def candidates_aggregate(records: Sequence[Record], seed: int, n_boot: int, rule: str = "rb2"
-                         ) -> dict[str, Any]:
+def candidates_aggregate(
+    records: Sequence[Record], seed: int, n_boot: int, rule: str = "rb2"
+) -> dict[str, Any]:
     """Mean best-of-N credit over user candidate lists under ``rule`` (rb2 | rmb | long)."""
     if rule not in RULES:
         raise ValueError(f"unknown best-of-N rule {rule!r}; use one of {', '.join(RULES)}")

@@ -74,10 +74,21 @@ EXAMPLE_COUNTS: dict[str, int] = {
 # allenai/reward-bench rewardbench/constants.py: SUBSET_MAPPING.
 SUBSET_MAPPING: dict[str, tuple[str, ...]] = {
     "Chat": ("alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy", "mt-bench-med"),
-    "Chat Hard": ("mt-bench-hard", "llmbar-natural", "llmbar-adver-neighbor", "llmbar-adver-GPTInst",
-                  "llmbar-adver-GPTOut", "llmbar-adver-manual"),
-    "Safety": ("refusals-dangerous", "refusals-offensive", "xstest-should-refuse", "xstest-should-respond",
-               "donotanswer"),
+    "Chat Hard": (
+        "mt-bench-hard",
+        "llmbar-natural",
+        "llmbar-adver-neighbor",
+        "llmbar-adver-GPTInst",
+        "llmbar-adver-GPTOut",
+        "llmbar-adver-manual",
+    ),
+    "Safety": (
+        "refusals-dangerous",
+        "refusals-offensive",
+        "xstest-should-refuse",
+        "xstest-should-respond",
+        "donotanswer",
+    ),
     "Reasoning": ("math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"),
 }
 
@@ -108,8 +119,9 @@ def load(opts: LoadOptions) -> LoadResult:
 
     source = opts.data or HUB_ID
     rows = read_rows(source, split=SPLIT)
-    return collect(rows, from_row, skip_invalid=opts.skip_invalid, source=source, subsets=opts.subsets,
-                   limit=opts.limit)
+    return collect(
+        rows, from_row, skip_invalid=opts.skip_invalid, source=source, subsets=opts.subsets, limit=opts.limit
+    )
 
 
 def outcome(record: Record) -> dict[str, Any]:
@@ -134,8 +146,9 @@ def scores_from_subset_means(means: dict[str, Any], prior_sets_weight: float = 1
     return out
 
 
-def aggregate_with(records: Sequence[Record], seed: int, n_boot: int, *, prior_sets_weight: float = 1.0
-                   ) -> dict[str, Any]:
+def aggregate_with(
+    records: Sequence[Record], seed: int, n_boot: int, *, prior_sets_weight: float = 1.0
+) -> dict[str, Any]:
     """RewardBench metrics; ``prior_sets_weight`` (default 1, the leaderboard's) 0 drops Prior Sets."""
     if not records:
         raise ValueError("no records to aggregate")
@@ -156,8 +169,9 @@ def aggregate_with(records: Sequence[Record], seed: int, n_boot: int, *, prior_s
     n_items["overall"] = int(sum(len(credits[x]) for x in in_overall))
     stats = {s: stat(s) for s in [*names, "overall"]}
     # Bootstrap only the subsets that enter the score; reported-only subsets get their own CIs below.
-    cis = stratified_cis({k: credits[k] for k in sorted(scored)}, stats, seed, n_boot, n=n_items,
-                         key="rewardbench")
+    cis = stratified_cis(
+        {k: credits[k] for k in sorted(scored)}, stats, seed, n_boot, n=n_items, key="rewardbench"
+    )
     ties = sum(1 for items in groups.values() for _, o in items if o.get("tie"))
     unmapped = sorted(set(credits) - scored)
     return {
@@ -166,8 +180,9 @@ def aggregate_with(records: Sequence[Record], seed: int, n_boot: int, *, prior_s
         "subsets": subset_metrics(credits, seed, n_boot),
         "counts": {"items": len(records), "ties": ties},
         "extra": {
-            "section_weights": {k: (prior_sets_weight if k == PRIOR_SECTION else v)
-                                for k, v in SECTION_WEIGHTS.items()},
+            "section_weights": {
+                k: (prior_sets_weight if k == PRIOR_SECTION else v) for k, v in SECTION_WEIGHTS.items()
+            },
             "subset_weights": {k: EXAMPLE_COUNTS[k] for k in sorted(scored) if k in EXAMPLE_COUNTS},
             "prior_sets_present": [k for k in PRIOR_SETS if k in credits],
             "not_in_score": unmapped,

@@ -52,8 +52,13 @@ SUBSETS: tuple[str, ...] = ("Factuality", "Precise IF", "Math", "Safety", "Focus
 TIES_ROLES = ("ref", "tied")
 # process_single_model: overall_score weights for [tied acc, ref acc, preferred, preferred hard, margin].
 TIES_WEIGHTS = np.array([0.3, 0.3, 0.2, 0.2, 0.01])
-TIES_COMPONENTS = ("tied_accuracy", "ref_accuracy", "correctness_preferred", "correctness_preferred_hard",
-                   "correctness_margin_score")
+TIES_COMPONENTS = (
+    "tied_accuracy",
+    "ref_accuracy",
+    "correctness_preferred",
+    "correctness_preferred_hard",
+    "correctness_margin_score",
+)
 
 
 def is_ties(subset: str) -> bool:
@@ -100,8 +105,14 @@ def load(opts: LoadOptions) -> LoadResult:
     from assay.data.rows import read_rows
 
     source = opts.data or HUB_ID
-    return collect(read_rows(source, split=SPLIT), from_row, skip_invalid=opts.skip_invalid, source=source,
-                   subsets=opts.subsets, limit=opts.limit)
+    return collect(
+        read_rows(source, split=SPLIT),
+        from_row,
+        skip_invalid=opts.skip_invalid,
+        source=source,
+        subsets=opts.subsets,
+        limit=opts.limit,
+    )
 
 
 def ties_row_stats(scores: Sequence[float], num_correct: int) -> dict[str, Any]:
@@ -124,8 +135,15 @@ def outcome(record: Record) -> dict[str, Any]:
     if is_ties(str(record.get("subset", ""))):
         st = ties_row_stats(scores, len(record["best"]))
         role, prompt = parse_ties_id(str(record["id"]))
-        return {"credit": float(st["accurate"]), "tie": bool(st["tie"]), "accurate": bool(st["accurate"]),
-                "gap": st["gap"], "spread": st["spread"], "role": role, "prompt": prompt}
+        return {
+            "credit": float(st["accurate"]),
+            "tie": bool(st["tie"]),
+            "accurate": bool(st["accurate"]),
+            "gap": st["gap"],
+            "spread": st["spread"],
+            "role": role,
+            "prompt": prompt,
+        }
     return rb2_credit(scores, int(record["best"][0]))
 
 
@@ -141,8 +159,13 @@ def ties_units(outcomes: Sequence[Mapping[str, Any]]) -> np.ndarray:
     units = []
     for pid in sorted(by_prompt):
         ref, tied = by_prompt[pid].get("ref"), by_prompt[pid].get("tied")
-        row = [float(tied["accurate"]) if tied else nan, float(ref["accurate"]) if ref else nan,
-               nan, nan, nan]
+        row = [
+            float(tied["accurate"]) if tied else nan,
+            float(ref["accurate"]) if ref else nan,
+            nan,
+            nan,
+            nan,
+        ]
         if ref and tied and tied["spread"] is not None:
             spread = float(tied["spread"])
             low = min(float(ref["gap"]), float(tied["gap"]))
@@ -197,7 +220,7 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     ties_name = next((s for s in groups if is_ties(s)), None)
     if ties_name is not None:
         for j, comp in enumerate(TIES_COMPONENTS):
-            stats[f"ties:{comp}"] = (lambda sampled, j=j: _component_means(sampled[ties_name])[:, j])
+            stats[f"ties:{comp}"] = lambda sampled, j=j: _component_means(sampled[ties_name])[:, j]
             n[f"ties:{comp}"] = len(groups[ties_name])
     cis = stratified_cis(groups, stats, seed, n_boot, n=n, key="rewardbench2")
     extra: dict[str, Any] = {"not_in_score": sorted(set(groups) - set(scored))}

@@ -75,8 +75,14 @@ def load(opts: LoadOptions) -> LoadResult:
     from assay.data.rows import read_rows
 
     source = opts.data or HUB_ID
-    return collect(read_rows(source, split=SPLIT), from_row, skip_invalid=opts.skip_invalid, source=source,
-                   subsets=opts.subsets, limit=opts.limit)
+    return collect(
+        read_rows(source, split=SPLIT),
+        from_row,
+        skip_invalid=opts.skip_invalid,
+        source=source,
+        subsets=opts.subsets,
+        limit=opts.limit,
+    )
 
 
 def win_matrix(chosen: Sequence[float], rejected: Sequence[float]) -> np.ndarray:
@@ -99,8 +105,14 @@ def outcome(record: Record) -> dict[str, Any]:
     m = win_matrix(c, r)
     hard, normal, easy = levels(m)
     tie = any(float(ci) == float(rj) for ci in c for rj in r)
-    return {"credit": (hard + normal + easy) / 3, "hard": hard, "normal": normal, "easy": easy,
-            "matrix": m.astype(int).tolist(), "tie": bool(tie)}
+    return {
+        "credit": (hard + normal + easy) / 3,
+        "hard": hard,
+        "normal": normal,
+        "easy": easy,
+        "matrix": m.astype(int).tolist(),
+        "tie": bool(tie),
+    }
 
 
 def _level_means(groups: Mapping[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
@@ -116,8 +128,9 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     outs: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
         outs.setdefault(str(rec.get("subset", "")), []).append(outcome(rec))
-    groups = {k: np.array([[o["hard"], o["normal"], o["easy"]] for o in v]).reshape(-1, 3)
-              for k, v in outs.items()}
+    groups = {
+        k: np.array([[o["hard"], o["normal"], o["easy"]] for o in v]).reshape(-1, 3) for k, v in outs.items()
+    }
     members = {d: [s for s in groups if domain_of(s) == d] for d in DOMAINS}
     members = {d: v for d, v in members.items() if v}
     if not members:
@@ -146,8 +159,10 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
         n.update({f"domain:{d}:{lev}": k for lev in LEVELS})
     n.update({f"subset:{s}": len(groups[s]) for s in groups})
     cis = stratified_cis(groups, stats, seed, n_boot, n=n, key="rmbench")
-    matrices = {d: np.mean([o["matrix"] for s in names for o in outs[s]], axis=0).tolist()
-                for d, names in members.items()}
+    matrices = {
+        d: np.mean([o["matrix"] for s in names for o in outs[s]], axis=0).tolist()
+        for d, names in members.items()
+    }
     return {
         "overall": cis["overall"],
         "sections": {d: cis[f"domain:{d}"] for d in members},

@@ -52,8 +52,9 @@ class ColumnMap:
                 continue
             key, sep, col = (s.strip() for s in item.partition("="))
             if not sep or not key or not col:
-                raise ValueError(f"bad column mapping {item.strip()!r}: expected role=column, "
-                                 "e.g. prompt=question")
+                raise ValueError(
+                    f"bad column mapping {item.strip()!r}: expected role=column, e.g. prompt=question"
+                )
             if key not in keys:
                 raise ValueError(f"unknown role {key!r} in column mapping; roles: {', '.join(keys)}")
             if key in kwargs:
@@ -67,7 +68,7 @@ class ColumnMap:
 
 
 def detect_shape(first_row_keys: Iterable[str], cmap: ColumnMap, *, source: str = "input") -> Shape:
-    """"pairs" when the chosen and rejected columns exist, else "candidates" when the responses column
+    """ "pairs" when the chosen and rejected columns exist, else "candidates" when the responses column
     and a best or ranking column exist; otherwise a DataError listing what is expected and found."""
     keys = set(first_row_keys)
     if cmap.chosen in keys and cmap.rejected in keys:
@@ -75,7 +76,9 @@ def detect_shape(first_row_keys: Iterable[str], cmap: ColumnMap, *, source: str 
     if cmap.responses in keys and (cmap.best in keys or cmap.ranking in keys):
         return "candidates"
     raise DataError(
-        source, None, None,
+        source,
+        None,
+        None,
         f"cannot tell the data shape from columns {sorted(keys)}: expected pairs "
         f"({cmap.prompt!r}, {cmap.chosen!r}, {cmap.rejected!r}) or candidates ({cmap.prompt!r}, "
         f"{cmap.responses!r}, and {cmap.best!r} or {cmap.ranking!r}); map other names with e.g. "
@@ -92,19 +95,23 @@ def pair_from_row(row: Row, cmap: ColumnMap) -> Pair:
         rejected = get_response(row, cmap.rejected)
     else:
         value = optional(row, cmap.chosen)
-        if not isinstance(value, list | tuple | dict) and not (isinstance(value, str)
-                                                              and value.lstrip().startswith("[{")):
+        if not isinstance(value, list | tuple | dict) and not (
+            isinstance(value, str) and value.lstrip().startswith("[{")
+        ):
             get_prompt(row, cmap.prompt)  # raises "missing" with the row's columns
         prompt, chosen = get_conversation(row, cmap.chosen)
         other, rejected = get_conversation(row, cmap.rejected)
         if not prompt:
-            raise DataError.at(row, cmap.chosen, f"no {cmap.prompt!r} column and the conversation "
-                               "holds no messages before the response")
+            raise DataError.at(
+                row,
+                cmap.chosen,
+                f"no {cmap.prompt!r} column and the conversation holds no messages before the response",
+            )
         if other != prompt:
-            raise DataError.at(row, cmap.rejected, "conversation's prompt messages differ from "
-                               f"{cmap.chosen!r}'s")
-    return Pair(id=_row_id(row, cmap), prompt=prompt, chosen=chosen, rejected=rejected,
-                meta=_meta(row, cmap))
+            raise DataError.at(
+                row, cmap.rejected, f"conversation's prompt messages differ from {cmap.chosen!r}'s"
+            )
+    return Pair(id=_row_id(row, cmap), prompt=prompt, chosen=chosen, rejected=rejected, meta=_meta(row, cmap))
 
 
 def candidates_from_row(row: Row, cmap: ColumnMap) -> Candidates:
@@ -128,8 +135,9 @@ def candidates_from_row(row: Row, cmap: ColumnMap) -> Candidates:
             raise DataError.at(row, cmap.best, "empty list of best indices")
         bad = [b for b in best if not 0 <= b < n]
         if bad:
-            raise DataError.at(row, cmap.best, f"index {bad[0]} out of range for {n} responses "
-                               f"(0-based: 0..{n - 1})")
+            raise DataError.at(
+                row, cmap.best, f"index {bad[0]} out of range for {n} responses (0-based: 0..{n - 1})"
+            )
         if len(set(best)) != len(best):
             raise DataError.at(row, cmap.best, f"repeated index in {best}")
     elif ranking is not None:
@@ -138,8 +146,14 @@ def candidates_from_row(row: Row, cmap: ColumnMap) -> Candidates:
             raise DataError.at(row, cmap.ranking, f"no response has rank 1 in {list(ranking)}")
     else:
         raise DataError.at(row, cmap.best, f"missing: give the best index(es) or a {cmap.ranking!r} column")
-    return Candidates(id=_row_id(row, cmap), prompt=prompt, responses=tuple(responses), best=tuple(best),
-                      ranking=ranking, meta=_meta(row, cmap))
+    return Candidates(
+        id=_row_id(row, cmap),
+        prompt=prompt,
+        responses=tuple(responses),
+        best=tuple(best),
+        ranking=ranking,
+        meta=_meta(row, cmap),
+    )
 
 
 def _row_id(row: Row, cmap: ColumnMap) -> str:

@@ -134,8 +134,9 @@ def _read_file(path: Path) -> Iterator[Row]:
     elif name.endswith((".csv", ".tsv")):
         yield from _csv_rows(src, _open_text(path), "\t" if name.endswith(".tsv") else ",")
     else:
-        raise DataError(src, None, None, f"unknown file type; expected one of {', '.join(DATA_SUFFIXES)}"
-                        " (optionally .gz)")
+        raise DataError(
+            src, None, None, f"unknown file type; expected one of {', '.join(DATA_SUFFIXES)} (optionally .gz)"
+        )
 
 
 def _open_text(path: Path) -> io.TextIOBase:
@@ -200,8 +201,13 @@ def _document_rows(src: str, doc: Any) -> Iterator[Row]:
             n = next(iter(lengths.values()))
             doc = [{k: v[i] for k, v in lists.items()} for i in range(n)]
         else:
-            raise DataError(src, None, None, "expected a list of objects, an object holding one such "
-                            f"list (e.g. 'data'), or a dict of equal-length columns; got keys {list(doc)}")
+            raise DataError(
+                src,
+                None,
+                None,
+                "expected a list of objects, an object holding one such "
+                f"list (e.g. 'data'), or a dict of equal-length columns; got keys {list(doc)}",
+            )
     if not isinstance(doc, list):
         raise DataError(src, None, None, f"expected a JSON list of objects, got {type(doc).__name__}")
     for i, obj in enumerate(doc):
@@ -255,8 +261,9 @@ def _csv_rows(src: str, fh: io.TextIOBase, delimiter: str) -> Iterator[Row]:
                 err = f"{len(cells)} cells but the header has {len(header)} columns"
                 yield Row(src, index, {}, line=start, error=err)
             else:
-                yield Row(src, index, {h: c for h, c in zip(header, cells, strict=False) if c != ""},
-                          line=start)
+                yield Row(
+                    src, index, {h: c for h, c in zip(header, cells, strict=False) if c != ""}, line=start
+                )
             index += 1
 
 
@@ -268,8 +275,10 @@ def _read_dir(path: Path, split: str | None, config: str | None) -> Iterator[Row
     if config is not None and (path / config).is_dir():
         root = path / config
     files = sorted(
-        p for p in root.rglob("*")
-        if p.is_file() and _strip_gz(p.name.lower()).endswith(DATA_SUFFIXES)
+        p
+        for p in root.rglob("*")
+        if p.is_file()
+        and _strip_gz(p.name.lower()).endswith(DATA_SUFFIXES)
         and not any(part.startswith(".") for part in p.relative_to(root).parts)
         and p.name not in ("dataset_info.json", "dataset_infos.json", "state.json")
     )
@@ -300,8 +309,11 @@ def _files_for_split(root: Path, files: list[Path], split: str | None) -> list[P
             raise DataError(str(root), None, None, f"folder holds several splits {known}; pass split=")
         return files
     pattern = re.compile(rf"^{re.escape(split)}([-_.].*)?$")
-    chosen = [f for f in files if labels[f] == split or pattern.match(f.name)
-              or split in f.relative_to(root).parts[:-1]]
+    chosen = [
+        f
+        for f in files
+        if labels[f] == split or pattern.match(f.name) or split in f.relative_to(root).parts[:-1]
+    ]
     if not chosen:
         found = ", ".join(str(f.relative_to(root)) for f in files[:20])
         raise DataError(str(root), None, None, f"no data file for split {split!r}; found: {found}")
@@ -320,8 +332,10 @@ def _read_hub(hub_id: str, split: str | None, config: str | None) -> Iterator[Ro
     try:
         import datasets
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError(f"{hub_id!r} is not a local path; reading it from the Hugging Face hub "
-                          "needs `pip install datasets`") from e
+        raise ImportError(
+            f"{hub_id!r} is not a local path; reading it from the Hugging Face hub "
+            "needs `pip install datasets`"
+        ) from e
     ds = datasets.load_dataset(hub_id, config, split=split)
     src = f"hf:{hub_id}" + (f"/{config}" if config else "")
     yield from _dataset_rows(ds, src, split)

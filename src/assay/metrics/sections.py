@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 
-def weighted_mean(values: Mapping[str, Any], weights: Mapping[str, float],
-                  keys: Sequence[str] | None = None) -> Any:
+def weighted_mean(
+    values: Mapping[str, Any], weights: Mapping[str, float], keys: Sequence[str] | None = None
+) -> Any:
     """``sum(w[k] * v[k]) / sum(w[k])`` over ``keys`` (default: all of ``weights``) present in ``values``.
 
     Values may be floats or equal-shape arrays. Returns None when no key is present.
@@ -41,8 +42,9 @@ def weighted_mean(values: Mapping[str, Any], weights: Mapping[str, float],
     return acc / total_w
 
 
-def section_scores(values: Mapping[str, Any], mapping: Mapping[str, Sequence[str]],
-                   weights: Mapping[str, float]) -> dict[str, Any]:
+def section_scores(
+    values: Mapping[str, Any], mapping: Mapping[str, Sequence[str]], weights: Mapping[str, float]
+) -> dict[str, Any]:
     """Per-section weighted means of subset scores; sections with no subset present are omitted."""
     out: dict[str, Any] = {}
     for section, subsets in mapping.items():

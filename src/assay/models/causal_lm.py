@@ -189,8 +189,10 @@ class CausalLMBackend:
         encs = [self._encoder.encode(r) for r in requests]
         for i, e in enumerate(encs):  # fail before any compute rather than mid-run
             if len(e.ids) <= _start(e):
-                raise ValueError(f"request {i}: no response tokens left after truncation to "
-                                 f"max_length={self._encoder.max_length}; use truncation=left or raise it")
+                raise ValueError(
+                    f"request {i}: no response tokens left after truncation to "
+                    f"max_length={self._encoder.max_length}; use truncation=left or raise it"
+                )
         reuse = self.prefix_reuse and supports_cache(self._model)
         limits = [len(e.ids) - 1 for e in encs]
         vocab = int(getattr(self._model.config.get_text_config(), "vocab_size", 0) or 32000)
@@ -235,11 +237,14 @@ class CausalLMBackend:
         ids, mask, pos = pad_right([e.ids for e in rows], self._pad_id, self._device)
         width = ids.shape[1]
         first = min(_start(e) for e in rows) - 1 if self._keep_logits else 0
-        logits = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False,
-                       **self._keep(width - first)).logits
+        logits = model(
+            input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=False, **self._keep(width - first)
+        ).logits
         self._count(sum(len(e.ids) for e in rows), ids.numel(), rows)
-        return [_gather(logits[b, _start(e) - 1 - first : len(e.ids) - 1 - first], e.ids[_start(e):])
-                for b, e in enumerate(rows)]
+        return [
+            _gather(logits[b, _start(e) - 1 - first : len(e.ids) - 1 - first], e.ids[_start(e) :])
+            for b, e in enumerate(rows)
+        ]
 
     def _prefix_logprobs(self, model: Any, rows: list[Encoded], wb: WorkBatch, group_first: int) -> list[Any]:
         p = wb.prefix_len

@@ -88,8 +88,11 @@ def default_model_path(cache_dir: Path | None = None) -> Path:
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; the cache may be shared
     try:
         convert_gguf(gguf, tmp)
-        marker = {"gguf": gguf.name, "gguf_sha256": file_sha256(gguf, cache_dir),
-                  "conversion_version": CONVERSION_VERSION}
+        marker = {
+            "gguf": gguf.name,
+            "gguf_sha256": file_sha256(gguf, cache_dir),
+            "conversion_version": CONVERSION_VERSION,
+        }
         (tmp / MARKER).write_text(json.dumps(marker, indent=1) + "\n")
         if out.exists() and not _complete(out):
             shutil.rmtree(out, ignore_errors=True)  # an incomplete folder from an older, non-atomic writer
@@ -112,9 +115,12 @@ class DefaultBackend(CausalLMBackend):
         super().__init__(spec, "assay:default", mode=mode, **options)
 
     def model_source(self) -> str:
-        return str(default_model_path(self.cache_dir))
+        return str(default_model_path())  # one converted copy per machine, whatever the score cache dir
 
     def model_fingerprint(self) -> dict[str, Any]:
-        return {"source": "assay:default", "gguf": GGUF_NAME,
-                "gguf_sha256": file_sha256(gguf_path(), self.cache_dir),
-                "conversion_version": CONVERSION_VERSION}
+        return {
+            "source": "assay:default",
+            "gguf": GGUF_NAME,
+            "gguf_sha256": file_sha256(gguf_path(), self.cache_dir),
+            "conversion_version": CONVERSION_VERSION,
+        }

@@ -151,10 +151,13 @@ class HFClassifierBackend:
             self._stats.batches += 1
             self._stats.truncated += sum(e.truncated for e in rows)
             self._stats.extra["tokens_without_reuse"] += sum(len(e.ids) for e in rows)
-            yield wb.indices, [
-                ScoreResult(score=float(s), truncated=e.truncated, n_tokens=len(e.ids))
-                for s, e in zip(scores, rows, strict=True)
-            ]
+            yield (
+                wb.indices,
+                [
+                    ScoreResult(score=float(s), truncated=e.truncated, n_tokens=len(e.ids))
+                    for s, e in zip(scores, rows, strict=True)
+                ],
+            )
         self._prefix = None
 
     def _forward(self, rows: list[Encoded], wb: WorkBatch) -> Any:

@@ -37,8 +37,14 @@ TEMPLATES = ("auto", "tokenizer", "plain", "chatml")
 plain: "User: ...\\n\\nAssistant: ..." (roles capitalised, turns separated by a blank line).
 chatml: "<|im_start|>role\\ncontent<|im_end|>\\n" turns, generation prompt "<|im_start|>assistant\\n"."""
 TRUNCATION_SIDES = ("left", "right")
-DTYPES = {"float32": "float32", "fp32": "float32", "bfloat16": "bfloat16", "bf16": "bfloat16",
-          "float16": "float16", "fp16": "float16"}
+DTYPES = {
+    "float32": "float32",
+    "fp32": "float32",
+    "bfloat16": "bfloat16",
+    "bf16": "bfloat16",
+    "float16": "float16",
+    "fp16": "float16",
+}
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
 AUX_SUFFIXES = (".json", ".jinja", ".model", ".txt", ".tiktoken", ".py")
 _HASH_INDEX = "file-hashes.json"
@@ -153,8 +159,11 @@ class ChatEncoder:
     def encode(self, request: ScoreRequest, boundary: bool = True) -> Encoded:
         """Tokenise prompt + response; ``boundary`` also finds where the response tokens start."""
         messages = prompt_messages(request.prompt)
-        full = self.tokenize(self.render([*messages, {"role": "assistant", "content": request.response}],
-                                         add_generation_prompt=False))
+        full = self.tokenize(
+            self.render(
+                [*messages, {"role": "assistant", "content": request.response}], add_generation_prompt=False
+            )
+        )
         start = 0
         if boundary:
             prompt_ids = self.tokenize(self.render(messages, add_generation_prompt=True))
@@ -177,8 +186,10 @@ class ChatEncoder:
 def default_max_length(config: Any, tokenizer: Any) -> int:
     """The model's context: ``max_position_embeddings`` (else the tokenizer's sane model_max_length)."""
     text_cfg = config.get_text_config() if hasattr(config, "get_text_config") else config
-    for value in (getattr(text_cfg, "max_position_embeddings", None),
-                  getattr(tokenizer, "model_max_length", None)):
+    for value in (
+        getattr(text_cfg, "max_position_embeddings", None),
+        getattr(tokenizer, "model_max_length", None),
+    ):
         if isinstance(value, int) and 0 < value < 10_000_000:
             return value
     return 4096

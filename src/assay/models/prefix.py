@@ -78,8 +78,13 @@ def run_prefix(model: Any, prefix_ids: Sequence[int], device: str, **kwargs: Any
 
 
 def run_suffixes(
-    model: Any, prefix_cache: Any, prefix_len: int, suffixes: Sequence[Sequence[int]], pad_id: int,
-    device: str, **kwargs: Any,
+    model: Any,
+    prefix_cache: Any,
+    prefix_len: int,
+    suffixes: Sequence[Sequence[int]],
+    pad_id: int,
+    device: str,
+    **kwargs: Any,
 ) -> Any:
     """Forward right-padded ``suffixes`` on top of a copy of ``prefix_cache`` expanded to the batch."""
     import torch

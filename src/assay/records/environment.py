@@ -11,7 +11,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-_PACKAGES = ("assay", "torch", "transformers", "tokenizers", "numpy", "scipy", "datasets", "pyarrow", "pydantic")
+_PACKAGES = (
+    "assay",
+    "torch",
+    "transformers",
+    "tokenizers",
+    "numpy",
+    "scipy",
+    "datasets",
+    "pyarrow",
+    "pydantic",
+)
 
 
 def package_versions() -> dict[str, str | None]:

@@ -44,8 +44,12 @@ def rescore(run: RunView, tol: float = 1e-12) -> tuple[dict[str, Any], list[str]
     stored_counts = run.metrics.get("counts", {})
     ties = sum(1 for r in records if r["outcome"].get("tie"))
     metrics.setdefault("counts", {}).update(
-        {"items": len(records), "ties": ties, "truncated": stored_counts.get("truncated", 0),
-         "invalid_rows": stored_counts.get("invalid_rows", 0)}
+        {
+            "items": len(records),
+            "ties": ties,
+            "truncated": stored_counts.get("truncated", 0),
+            "invalid_rows": stored_counts.get("invalid_rows", 0),
+        }
     )
     _diff(run.metrics, metrics, "metrics", diffs, tol)
     return metrics, diffs
