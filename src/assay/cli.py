@@ -47,24 +47,20 @@ def _batch_size(text: str) -> int | None:
 def run(
     bench: Annotated[str, typer.Argument(help="Registered benchmark name, or a local file / HF dataset id.")],
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec, e.g. assay:default, hf:PATH.")],
-    subset: Annotated[
-        list[str] | None, typer.Option("--subset", help="Only these subsets (repeatable).")
-    ] = None,
+    subset: Annotated[list[str] | None, typer.Option("--subset", help="Only these subsets (repeatable).")] = None,
     limit: Annotated[int | None, typer.Option(help="First N items per subset.", min=1)] = None,
     batch_size: Annotated[str, typer.Option(help="'auto' (token-budget packing) or N.")] = "auto",
-    max_length: Annotated[
-        int | None, typer.Option(help="Max tokens per input (truncations are counted).")
-    ] = None,
+    max_length: Annotated[int | None, typer.Option(help="Max tokens per input (truncations are counted).")] = None,
     seed: Annotated[int, typer.Option(help="Seed for bootstrap CIs and any sampling.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Run directory (default runs/BENCH/MODEL-HASH).")] = None,
-    data: Annotated[
-        str | None, typer.Option(help="Local copy in the official format instead of the hub.")
-    ] = None,
-    skip_invalid: Annotated[
-        bool, typer.Option(help="Skip invalid rows (counted in the run record).")
-    ] = False,
+    data: Annotated[str | None, typer.Option(help="Local copy in the official format instead of the hub.")] = None,
+    skip_invalid: Annotated[bool, typer.Option(help="Skip invalid rows (counted in the run record).")] = False,
     columns: Annotated[str | None, typer.Option(help="Column map for user files: prompt=q,chosen=a")] = None,
     rule: Annotated[str, typer.Option(help="Best-of-N rule for user candidate files: rb2|rmb|long.")] = "rb2",
+    truncate: Annotated[
+        str | None, typer.Option(help="Inputs longer than the model's context: left|right|middle|error.")
+    ] = None,
+    calibrate: Annotated[bool, typer.Option(help="Fit a temperature on a held-out half of the pairs.")] = False,
     dtype: Annotated[str, typer.Option(help="Model dtype.")] = "float32",
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.", min=100)] = 1000,
     no_cache: Annotated[bool, typer.Option(help="Do not read or write the score cache.")] = False,
@@ -89,6 +85,8 @@ def run(
             skip_invalid=skip_invalid,
             columns=columns,
             rule=rule,
+            truncate=truncate,
+            calibrate=calibrate,
             dtype=dtype,
             n_boot=n_boot,
             use_cache=not no_cache,
@@ -233,9 +231,7 @@ def rescore(
             err_console.print(d, highlight=False)
         raise _fail(EXIT_CHECK, f"{len(diffs)} difference(s) between stored and recomputed metrics")
     overall = metrics.get("overall", {}).get("value")
-    console.print(
-        f"rescore ok: metrics.json reproduced from samples.jsonl (overall {overall})", highlight=False
-    )
+    console.print(f"rescore ok: metrics.json reproduced from samples.jsonl (overall {overall})", highlight=False)
 
 
 @app.command()

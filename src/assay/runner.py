@@ -44,6 +44,9 @@ class RunOptions:
     skip_invalid: bool = False
     columns: str | None = None  # column mapping for user files, e.g. "prompt=question,chosen=good"
     rule: str = "rb2"  # best-of-N rule for user candidate files: rb2 | rmb | long
+    truncate: str | None = None  # left | right | middle | error; None = the benchmark's default policy
+    calibrate: bool = False  # fit a temperature on a held-out half of the pairs (reported separately)
+    order_check: bool = True  # re-score a few requests in another order/batch and record the difference
     out: str | None = None
     cache_dir: str | None = None
     use_cache: bool = True
@@ -71,6 +74,22 @@ def resolve_benchmark(name: str, opts: RunOptions) -> Benchmark:
 
             return custom_benchmark(name, columns=opts.columns, rule=opts.rule)
         raise
+
+
+def compute_metrics(
+    bench: Benchmark, records: list[dict[str, Any]], opts: RunOptions, *, truncated: int, invalid_rows: int
+) -> dict[str, Any]:
+    """metrics.json from the records alone (the same function serves ``assay rescore``)."""
+    metrics = bench.aggregate(records, opts.seed, opts.n_boot)
+    if any(r.get("kind") == "pair" for r in records):
+        from assay.metrics.calibration import calibration_report
+
+        metrics["calibration"] = calibration_report(records, opts.seed, opts.calibrate)
+    ties = sum(1 for r in records if r["outcome"].get("tie"))
+    metrics.setdefault("counts", {}).update(
+        {"items": len(records), "ties": ties, "truncated": truncated, "invalid_rows": invalid_rows}
+    )
+    return metrics
 
 
 def _slug(text: str) -> str:
@@ -122,7 +141,13 @@ def evaluate(
     if isinstance(model, str):
         from assay.models.spec import load_backend
 
-        backend = load_backend(model, max_length=opts.max_length, dtype=opts.dtype, cache_dir=cache_dir)
+        backend = load_backend(
+            model,
+            max_length=opts.max_length,
+            dtype=opts.dtype,
+            cache_dir=cache_dir,
+            truncation=opts.truncate or bench.default_truncation,
+        )
     else:
         backend = model
     fp = backend.fingerprint()
@@ -145,9 +170,7 @@ def evaluate(
             on_stage(f"scoring {len(flat)} requests for {len(loaded.samples)} items")
         cache = ScoreCache(cache_dir / "scores.sqlite") if opts.use_cache else None
         try:
-            results, report = score_requests(
-                backend, flat, cache=cache, batch_size=opts.batch_size, progress=progress
-            )
+            results, report = score_requests(backend, flat, cache=cache, batch_size=opts.batch_size, progress=progress)
         finally:
             if cache is not None:
                 cache.close()
@@ -159,27 +182,26 @@ def evaluate(
             pos += len(reqs)
             rec["outcome"] = bench.outcome(rec)
             records.append(rec)
-        metrics = bench.aggregate(records, opts.seed, opts.n_boot)
-        ties = sum(1 for r in records if r["outcome"].get("tie"))
+        metrics = compute_metrics(bench, records, opts, truncated=report.truncated, invalid_rows=len(loaded.skipped))
         counts = {
             "items": len(records),
             "requests": report.n_requests,
             "unique_requests": report.n_unique,
             "cached": report.n_cached,
             "scored": report.n_scored,
-            "ties": ties,
+            "ties": metrics["counts"]["ties"],
             "truncated": report.truncated,
             "invalid_rows": len(loaded.skipped),
         }
-        metrics.setdefault("counts", {}).update(
-            {
-                "items": len(records),
-                "ties": ties,
-                "truncated": report.truncated,
-                "invalid_rows": len(loaded.skipped),
-            }
-        )
         stats = getattr(backend, "stats", None)
+        stats_snapshot = asdict(stats) if stats is not None else None
+        checked: dict[str, Any] = {"skipped": "every score came from the cache (checked when first scored)"}
+        if opts.order_check and report.model_loaded:
+            from assay.engine.consistency import order_check
+
+            checked = order_check(backend, flat, results)
+            if not checked["ok"]:
+                log.warning("order check failed: %s", checked)
         manifest = {
             "assay_manifest_version": 1,
             "status": "complete",
@@ -201,7 +223,12 @@ def evaluate(
             "ended_at": _now(),
             "duration_s": round(time.perf_counter() - t0, 3),
             "counts": counts,
-            "engine": {**asdict(report), "backend_stats": asdict(stats) if stats is not None else None},
+            "engine": {**asdict(report), "backend_stats": stats_snapshot, "order_check": checked},
+            "truncation": {
+                "policy": fp.get("truncation", "n/a (no tokenizer)"),
+                "max_length": fp.get("max_length"),
+                "truncated_inputs": report.truncated,
+            },
             "skipped_rows": loaded.skipped,
         }
         write_samples(out / SAMPLES, records)

@@ -30,7 +30,7 @@ class LoadResult:
     samples: list[Sample]
     source: str  # the file(s) or hub id actually read
     fingerprint: str  # sha256 over the rows read
-    skipped: list[dict[str, Any]] = field(default_factory=list)  # {file,row,field,reason} when skip_invalid
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {source,row,field,reason} when skip_invalid
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,9 @@ class Benchmark:
     outcome: Callable[[Record], dict[str, Any]]  # from the record's scores (and inputs) only
     aggregate: Callable[[Sequence[Record], int, int], dict[str, Any]]  # (records, seed, n_boot) -> metrics
     sections: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # truncation policy when the run gives none (None: the backend's own default, left); long-context
+    # benchmarks use "error" so that no input is silently cut
+    default_truncation: str | None = None
 
 
 _REGISTRY: dict[str, Benchmark] = {}

@@ -153,6 +153,9 @@ class CausalLMBackend:
         if self.loaded:
             return
         from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # our own progress bar is enough; keep piped output quiet
 
         src = resolve_model(self.model_source(), self.revision)
         tok = AutoTokenizer.from_pretrained(src)

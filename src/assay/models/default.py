@@ -64,6 +64,9 @@ def _clean_stale(parent: Path) -> None:
 def convert_gguf(gguf: Path, out: Path) -> None:
     """Dequantise the GGUF into a float32 safetensors folder at ``out`` (which must not exist yet)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # our own progress bar is enough; keep piped output quiet
 
     tok = AutoTokenizer.from_pretrained(str(gguf.parent), gguf_file=gguf.name)
     loaded = AutoModelForCausalLM.from_pretrained(str(gguf.parent), gguf_file=gguf.name)

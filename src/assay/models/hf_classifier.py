@@ -98,6 +98,9 @@ class HFClassifierBackend:
         if self.loaded:
             return
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # our own progress bar is enough; keep piped output quiet
 
         src = resolve_model(self.model_ref, self.revision)
         tok = AutoTokenizer.from_pretrained(src)

@@ -27,7 +27,7 @@ _KINDS: list[tuple[str, str]] = [
     (
         "hf:PATH_OR_ID",
         "sequence-classification reward model; score = logit at the pooled last token. "
-        "Options: template=auto|tokenizer|plain|chatml, truncation=left|right, max_length=N, "
+        "Options: template=auto|tokenizer|plain|chatml, truncation=left|right|middle|error, max_length=N, "
         "dtype=float32|bfloat16|float16, label=N (output index, default 0), revision=REV, "
         "prefix_reuse=true|false",
     ),
@@ -106,10 +106,19 @@ def _valid_kinds() -> str:
     return ", ".join(k for k, _ in _KINDS)
 
 
+TRUNCATIONS = ("left", "right", "middle", "error")
+
+
 def load_backend(
-    spec: str, *, max_length: int | None = None, dtype: str = "float32", cache_dir: Path | None = None
+    spec: str,
+    *,
+    max_length: int | None = None,
+    dtype: str = "float32",
+    cache_dir: Path | None = None,
+    truncation: str | None = None,
 ) -> ScoreBackend:
-    """A lazy backend for ``spec``; ``cache_dir`` is the assay cache root (hash index, converted models)."""
+    """A lazy backend for ``spec``; ``cache_dir`` is the assay cache root (hash index, converted models).
+    ``truncation`` (a run's policy: left, right, middle or error) applies unless the spec sets one."""
     kind, target, options = parse_spec(spec)
     if kind.startswith("baseline:"):
         from assay.models.baselines import BaselineBackend
@@ -117,13 +126,15 @@ def load_backend(
         return BaselineBackend(spec, kind.split(":", 1)[1], **options)
     options.setdefault("max_length", max_length)
     options.setdefault("dtype", dtype)
+    if truncation is not None:
+        options.setdefault("truncation", truncation)
     options["cache_dir"] = Path(cache_dir) if cache_dir is not None else None
     if options["max_length"] is not None and options["max_length"] < 2:
         raise ValueError(f"max_length must be >= 2, got {options['max_length']}")
     if options.get("template", "auto") not in ("auto", "tokenizer", "plain", "chatml"):
         raise ValueError(f"unknown template {options['template']!r}; valid: auto, tokenizer, plain, chatml")
-    if options.get("truncation", "left") not in ("left", "right"):
-        raise ValueError(f"unknown truncation {options['truncation']!r}; valid: left, right")
+    if options.get("truncation", "left") not in TRUNCATIONS:
+        raise ValueError(f"unknown truncation {options['truncation']!r}; valid: {', '.join(TRUNCATIONS)}")
     if kind == "hf":
         from assay.models.hf_classifier import HFClassifierBackend
 

@@ -27,7 +27,7 @@ def _diff(a: Any, b: Any, path: str, out: list[str], tol: float) -> None:
 
 def rescore(run: RunView, tol: float = 1e-12) -> tuple[dict[str, Any], list[str]]:
     """(recomputed metrics, differences from the stored metrics.json); no model is run."""
-    from assay.runner import RunOptions, resolve_benchmark
+    from assay.runner import RunOptions, compute_metrics, resolve_benchmark
 
     opts_d = dict(run.manifest.get("options", {}))
     opts_d["subsets"] = tuple(opts_d.get("subsets") or ())
@@ -40,16 +40,13 @@ def rescore(run: RunView, tol: float = 1e-12) -> tuple[dict[str, Any], list[str]
         if outcome != rec.get("outcome"):
             diffs.append(f"item {rec.get('id')}: stored outcome {rec.get('outcome')} != recomputed {outcome}")
             rec["outcome"] = outcome
-    metrics = bench.aggregate(records, int(run.manifest.get("seed", opts.seed)), opts.n_boot)
     stored_counts = run.metrics.get("counts", {})
-    ties = sum(1 for r in records if r["outcome"].get("tie"))
-    metrics.setdefault("counts", {}).update(
-        {
-            "items": len(records),
-            "ties": ties,
-            "truncated": stored_counts.get("truncated", 0),
-            "invalid_rows": stored_counts.get("invalid_rows", 0),
-        }
+    metrics = compute_metrics(
+        bench,
+        records,
+        opts,
+        truncated=int(stored_counts.get("truncated", 0)),
+        invalid_rows=int(stored_counts.get("invalid_rows", 0)),
     )
     _diff(run.metrics, metrics, "metrics", diffs, tol)
     return metrics, diffs

@@ -93,9 +93,7 @@ def is_run_dir(path: Path) -> bool:
 
 def load_run(path: Path) -> RunView:
     if not is_run_dir(path):
-        raise FileNotFoundError(
-            f"{path}: not a finished run directory (needs {MANIFEST}, {SAMPLES}, {METRICS})"
-        )
+        raise FileNotFoundError(f"{path}: not a finished run directory (needs {MANIFEST}, {SAMPLES}, {METRICS})")
     manifest = json.loads((path / MANIFEST).read_text(encoding="utf-8"))
     metrics = json.loads((path / METRICS).read_text(encoding="utf-8"))
     return RunView(path, manifest, metrics)

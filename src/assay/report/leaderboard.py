@@ -71,6 +71,9 @@ def _count(run: RunView, key: str) -> int | None:
 def _row(run: RunView) -> dict[str, Any]:
     overall = metric(run.metrics.get("overall"))
     sections = run.metrics.get("sections")
+    if not sections:  # benchmarks without sections show their subsets (when there are a few)
+        subsets = run.metrics.get("subsets")
+        sections = subsets if isinstance(subsets, dict) and 1 < len(subsets) <= 8 else {}
     n = _count(run, "items")
     return {
         "benchmark": run.benchmark,
