@@ -112,7 +112,7 @@ def test_baselines() -> None:
         ("lm:m?mode=max", "valid: sum, mean, norm"),
         ("lm:m?ref=r&mode=norm", "reference-free only"),
         ("lm:m?template=fancy", "valid: auto, tokenizer, plain, chatml"),
-        ("hf:m?truncation=middle", "valid: left, right"),
+        ("hf:m?truncation=sideways", "valid: left, right, middle, error"),
         ("hf:m?dtype=int3", "valid: float32"),
         ("baseline:longest", "valid:"),
         ("baseline:length?seed=1", "valid options: none"),

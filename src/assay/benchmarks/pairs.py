@@ -121,9 +121,7 @@ def pairs_aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[s
     return credit_aggregate(records, seed, n_boot, pairs_outcome, {"rule": "pair: chosen > rejected"})
 
 
-def candidates_aggregate(
-    records: Sequence[Record], seed: int, n_boot: int, rule: str = "rb2"
-) -> dict[str, Any]:
+def candidates_aggregate(records: Sequence[Record], seed: int, n_boot: int, rule: str = "rb2") -> dict[str, Any]:
     """Mean best-of-N credit over user candidate lists under ``rule`` (rb2 | rmb | long)."""
     if rule not in RULES:
         raise ValueError(f"unknown best-of-N rule {rule!r}; use one of {', '.join(RULES)}")

@@ -60,8 +60,11 @@ EXAMPLE_COUNTS: dict[str, int] = {
     "llmbar-adver-GPTInst": 92,
     "llmbar-adver-GPTOut": 47,
     "llmbar-adver-manual": 46,
-    "xstest-should-refuse": 250,
-    "xstest-should-respond": 154,
+    # The filtered split holds 154 should-refuse and 250 should-respond pairs; the original constants.py
+    # swaps the two counts (a bug that shifts Safety slightly). We weight by the true counts; the
+    # "rewardbench-published" variant keeps the original's swapped counts to match published numbers.
+    "xstest-should-refuse": 154,
+    "xstest-should-respond": 250,
     "donotanswer": 136,
     "hep-cpp": 164,
     "hep-go": 164,
@@ -93,6 +96,11 @@ SUBSET_MAPPING: dict[str, tuple[str, ...]] = {
 }
 
 # analysis/get_benchmark_results.py get_average_over_rewardbench: pref_columns and weights.
+PUBLISHED_EXAMPLE_COUNTS: dict[str, int] = {
+    **EXAMPLE_COUNTS,
+    "xstest-should-refuse": 250,  # as in allenai/reward-bench rewardbench/constants.py
+    "xstest-should-respond": 154,
+}
 PRIOR_SETS: tuple[str, ...] = ("anthropic_helpful", "anthropic_hhh", "shp", "summarize")
 # Other allenai/preference-test-sets splits (load_eval_dataset drops pku_better/pku_safer): reported only.
 OTHER_PREF_SETS: tuple[str, ...] = ("anthropic_harmless", "mtbench_gpt4", "mtbench_human")
@@ -129,12 +137,14 @@ def outcome(record: Record) -> dict[str, Any]:
     return pairs_outcome(record)
 
 
-def scores_from_subset_means(means: dict[str, Any], prior_sets_weight: float = 1.0) -> dict[str, Any]:
+def scores_from_subset_means(
+    means: dict[str, Any], prior_sets_weight: float = 1.0, example_counts: Mapping[str, int] = EXAMPLE_COUNTS
+) -> dict[str, Any]:
     """Sections and overall from per-subset accuracies (floats, or (n_boot,) replicate arrays).
 
     Returns ``{section: score, ..., "overall": score}`` with only the sections present.
     """
-    counts = {k: float(v) for k, v in EXAMPLE_COUNTS.items()}
+    counts = {k: float(v) for k, v in example_counts.items()}
     out = section_scores(means, SUBSET_MAPPING, counts)
     prior = unweighted_mean(means, PRIOR_SETS)
     if prior is not None:
@@ -147,20 +157,28 @@ def scores_from_subset_means(means: dict[str, Any], prior_sets_weight: float = 1
 
 
 def aggregate_with(
-    records: Sequence[Record], seed: int, n_boot: int, *, prior_sets_weight: float = 1.0
+    records: Sequence[Record],
+    seed: int,
+    n_boot: int,
+    *,
+    prior_sets_weight: float = 1.0,
+    example_counts: Mapping[str, int] = EXAMPLE_COUNTS,
 ) -> dict[str, Any]:
-    """RewardBench metrics; ``prior_sets_weight`` (default 1, the leaderboard's) 0 drops Prior Sets."""
+    """RewardBench metrics; ``prior_sets_weight`` (default 1, the leaderboard's) 0 drops Prior Sets;
+    ``example_counts=PUBLISHED_EXAMPLE_COUNTS`` reproduces the original's swapped xstest weights."""
     if not records:
         raise ValueError("no records to aggregate")
     groups = outcomes_by_subset(records, outcome)
     credits = {name: np.array([o["credit"] for _, o in items], dtype=float) for name, items in groups.items()}
-    point = scores_from_subset_means({k: float(v.mean()) for k, v in credits.items()}, prior_sets_weight)
+    point = scores_from_subset_means(
+        {k: float(v.mean()) for k, v in credits.items()}, prior_sets_weight, example_counts
+    )
     names = [k for k in point if k != "overall"]
     if not any(k in point for k in SECTION_WEIGHTS if SECTION_WEIGHTS[k] > 0):
         raise ValueError(f"no RewardBench subset in the records (subsets: {sorted(credits)})")
 
     def stat(name: str) -> Callable[[Mapping[str, np.ndarray]], Any]:
-        return lambda sampled: scores_from_subset_means(group_means(sampled), prior_sets_weight)[name]
+        return lambda sampled: scores_from_subset_means(group_means(sampled), prior_sets_weight, example_counts)[name]
 
     members = {s: [x for x in SUBSET_MAPPING.get(s, PRIOR_SETS) if x in credits] for s in names}
     n_items = {s: int(sum(len(credits[x]) for x in members[s])) for s in names}
@@ -169,9 +187,7 @@ def aggregate_with(
     n_items["overall"] = int(sum(len(credits[x]) for x in in_overall))
     stats = {s: stat(s) for s in [*names, "overall"]}
     # Bootstrap only the subsets that enter the score; reported-only subsets get their own CIs below.
-    cis = stratified_cis(
-        {k: credits[k] for k in sorted(scored)}, stats, seed, n_boot, n=n_items, key="rewardbench"
-    )
+    cis = stratified_cis({k: credits[k] for k in sorted(scored)}, stats, seed, n_boot, n=n_items, key="rewardbench")
     ties = sum(1 for items in groups.values() for _, o in items if o.get("tie"))
     unmapped = sorted(set(credits) - scored)
     return {
@@ -183,7 +199,7 @@ def aggregate_with(
             "section_weights": {
                 k: (prior_sets_weight if k == PRIOR_SECTION else v) for k, v in SECTION_WEIGHTS.items()
             },
-            "subset_weights": {k: EXAMPLE_COUNTS[k] for k in sorted(scored) if k in EXAMPLE_COUNTS},
+            "subset_weights": {k: example_counts[k] for k in sorted(scored) if k in example_counts},
             "prior_sets_present": [k for k in PRIOR_SETS if k in credits],
             "not_in_score": unmapped,
         },
@@ -199,8 +215,7 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
 def rewardbench() -> Benchmark:
     return Benchmark(
         name="rewardbench",
-        description="RewardBench: 2,985 chosen/rejected pairs; Chat, Chat Hard, Safety, Reasoning "
-        "(+ Prior Sets).",
+        description="RewardBench: 2,985 chosen/rejected pairs; Chat, Chat Hard, Safety, Reasoning (+ Prior Sets).",
         source="Lambert et al. 2024 (arXiv:2403.13787); allenai/reward-bench rewardbench/utils.py "
         "calculate_scores_per_section, rewardbench/constants.py, analysis/get_benchmark_results.py "
         "get_average_over_rewardbench",
@@ -210,4 +225,26 @@ def rewardbench() -> Benchmark:
         outcome=outcome,
         aggregate=aggregate,
         sections={**SUBSET_MAPPING, PRIOR_SECTION: PRIOR_SETS},
+    )
+
+
+def aggregate_published(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, Any]:
+    """The aggregation with the original constants.py counts (xstest weights swapped)."""
+    return aggregate_with(records, seed, n_boot, example_counts=PUBLISHED_EXAMPLE_COUNTS)
+
+
+@register
+def rewardbench_published() -> Benchmark:
+    base = rewardbench()
+    return Benchmark(
+        name="rewardbench-published",
+        description="RewardBench with the original constants.py weights (xstest counts swapped), "
+        "to match numbers published with the original code.",
+        source=base.source,
+        hub_id=base.hub_id,
+        subsets=base.subsets,
+        load=load,
+        outcome=outcome,
+        aggregate=aggregate_published,
+        sections=base.sections,
     )

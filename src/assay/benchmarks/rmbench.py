@@ -128,9 +128,7 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     outs: dict[str, list[dict[str, Any]]] = {}
     for rec in records:
         outs.setdefault(str(rec.get("subset", "")), []).append(outcome(rec))
-    groups = {
-        k: np.array([[o["hard"], o["normal"], o["easy"]] for o in v]).reshape(-1, 3) for k, v in outs.items()
-    }
+    groups = {k: np.array([[o["hard"], o["normal"], o["easy"]] for o in v]).reshape(-1, 3) for k, v in outs.items()}
     members = {d: [s for s in groups if domain_of(s) == d] for d in DOMAINS}
     members = {d: v for d, v in members.items() if v}
     if not members:
@@ -160,8 +158,7 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     n.update({f"subset:{s}": len(groups[s]) for s in groups})
     cis = stratified_cis(groups, stats, seed, n_boot, n=n, key="rmbench")
     matrices = {
-        d: np.mean([o["matrix"] for s in names for o in outs[s]], axis=0).tolist()
-        for d, names in members.items()
+        d: np.mean([o["matrix"] for s in names for o in outs[s]], axis=0).tolist() for d, names in members.items()
     }
     return {
         "overall": cis["overall"],

@@ -93,9 +93,7 @@ def collect(
                 raise
             first = first_seen.get(sample.id)
             if first is not None:
-                raise DataError.at(
-                    row, "id", f"duplicate id {sample.id!r} (first at {first.source}: {first.label})"
-                )
+                raise DataError.at(row, "id", f"duplicate id {sample.id!r} (first at {first.source}: {first.label})")
         except DataError as e:
             if not skip_invalid:
                 raise

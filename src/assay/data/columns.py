@@ -52,9 +52,7 @@ class ColumnMap:
                 continue
             key, sep, col = (s.strip() for s in item.partition("="))
             if not sep or not key or not col:
-                raise ValueError(
-                    f"bad column mapping {item.strip()!r}: expected role=column, e.g. prompt=question"
-                )
+                raise ValueError(f"bad column mapping {item.strip()!r}: expected role=column, e.g. prompt=question")
             if key not in keys:
                 raise ValueError(f"unknown role {key!r} in column mapping; roles: {', '.join(keys)}")
             if key in kwargs:
@@ -108,9 +106,7 @@ def pair_from_row(row: Row, cmap: ColumnMap) -> Pair:
                 f"no {cmap.prompt!r} column and the conversation holds no messages before the response",
             )
         if other != prompt:
-            raise DataError.at(
-                row, cmap.rejected, f"conversation's prompt messages differ from {cmap.chosen!r}'s"
-            )
+            raise DataError.at(row, cmap.rejected, f"conversation's prompt messages differ from {cmap.chosen!r}'s")
     return Pair(id=_row_id(row, cmap), prompt=prompt, chosen=chosen, rejected=rejected, meta=_meta(row, cmap))
 
 
@@ -135,9 +131,7 @@ def candidates_from_row(row: Row, cmap: ColumnMap) -> Candidates:
             raise DataError.at(row, cmap.best, "empty list of best indices")
         bad = [b for b in best if not 0 <= b < n]
         if bad:
-            raise DataError.at(
-                row, cmap.best, f"index {bad[0]} out of range for {n} responses (0-based: 0..{n - 1})"
-            )
+            raise DataError.at(row, cmap.best, f"index {bad[0]} out of range for {n} responses (0-based: 0..{n - 1})")
         if len(set(best)) != len(best):
             raise DataError.at(row, cmap.best, f"repeated index in {best}")
     elif ranking is not None:

@@ -204,9 +204,7 @@ def get_response_list(row: Row, field: str, n: int | None = None) -> list[str]:
     return out
 
 
-def split_conversation(
-    messages: Any, row: Row | None = None, field: str = "conversation"
-) -> tuple[Prompt, str]:
+def split_conversation(messages: Any, row: Row | None = None, field: str = "conversation") -> tuple[Prompt, str]:
     """Split a whole conversation into (the messages before the last one, the last one's text).
 
     The last message must be the assistant's and non-empty text. The prompt part may be empty (a bare

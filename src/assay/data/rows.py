@@ -108,12 +108,7 @@ def read_rows(path_or_id: str, *, split: str | None = None, config: str | None =
 def _looks_local(s: str) -> bool:
     """A path that cannot be a hub id: absolute/relative markers or a data-file suffix."""
     p = Path(s)
-    return (
-        s.startswith((".", "/", "~"))
-        or s.count("/") > 1
-        or "\\" in s
-        or _strip_gz(p.name).endswith(DATA_SUFFIXES)
-    )
+    return s.startswith((".", "/", "~")) or s.count("/") > 1 or "\\" in s or _strip_gz(p.name).endswith(DATA_SUFFIXES)
 
 
 def _strip_gz(name: str) -> str:
@@ -261,9 +256,7 @@ def _csv_rows(src: str, fh: io.TextIOBase, delimiter: str) -> Iterator[Row]:
                 err = f"{len(cells)} cells but the header has {len(header)} columns"
                 yield Row(src, index, {}, line=start, error=err)
             else:
-                yield Row(
-                    src, index, {h: c for h, c in zip(header, cells, strict=False) if c != ""}, line=start
-                )
+                yield Row(src, index, {h: c for h, c in zip(header, cells, strict=False) if c != ""}, line=start)
             index += 1
 
 
@@ -310,9 +303,7 @@ def _files_for_split(root: Path, files: list[Path], split: str | None) -> list[P
         return files
     pattern = re.compile(rf"^{re.escape(split)}([-_.].*)?$")
     chosen = [
-        f
-        for f in files
-        if labels[f] == split or pattern.match(f.name) or split in f.relative_to(root).parts[:-1]
+        f for f in files if labels[f] == split or pattern.match(f.name) or split in f.relative_to(root).parts[:-1]
     ]
     if not chosen:
         found = ", ".join(str(f.relative_to(root)) for f in files[:20])
@@ -333,8 +324,7 @@ def _read_hub(hub_id: str, split: str | None, config: str | None) -> Iterator[Ro
         import datasets
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError(
-            f"{hub_id!r} is not a local path; reading it from the Hugging Face hub "
-            "needs `pip install datasets`"
+            f"{hub_id!r} is not a local path; reading it from the Hugging Face hub needs `pip install datasets`"
         ) from e
     ds = datasets.load_dataset(hub_id, config, split=split)
     src = f"hf:{hub_id}" + (f"/{config}" if config else "")

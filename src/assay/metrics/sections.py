@@ -23,9 +23,7 @@ from typing import Any
 import numpy as np
 
 
-def weighted_mean(
-    values: Mapping[str, Any], weights: Mapping[str, float], keys: Sequence[str] | None = None
-) -> Any:
+def weighted_mean(values: Mapping[str, Any], weights: Mapping[str, float], keys: Sequence[str] | None = None) -> Any:
     """``sum(w[k] * v[k]) / sum(w[k])`` over ``keys`` (default: all of ``weights``) present in ``values``.
 
     Values may be floats or equal-shape arrays. Returns None when no key is present.

@@ -10,9 +10,22 @@ of tokenize(template(prompt, add_generation_prompt=True)) and tokenize(template(
 tokens merged across the boundary and the template's end-of-turn tokens (e.g. ``<|im_end|>\\n``) count as
 response tokens, as in RewardBench where the templated text is scored after the prompt.
 
-Truncation (``max_length``, default: the model's ``max_position_embeddings``): side "left" (default) keeps
-the end of the conversation, where a classifier reads its score and where the response is, plus the BOS
-token when the sequence starts with one; side "right" keeps the start. Truncated inputs are counted.
+Truncation (``max_length``, default: the model's ``max_position_embeddings``), never silent: every cut
+input is counted (``Encoded.truncated``). Policies (``TRUNCATIONS``):
+
+* "left" (default): keep the end of the conversation, where a classifier reads its score and where the
+  response is, plus the BOS token when the sequence starts with one;
+* "right": keep the start (the response may be cut away; the LM backend then refuses the request);
+* "middle": keep the first ``max_length // 2`` tokens and the last ``max_length - max_length // 2``,
+  dropping the middle (the long retrieved context), as LCM-Lab/Long-RM does for its discriminative RMs
+  (``evaluate/evaluating/longreward_bench/preprocess.py``: first 65536 + last 65531 tokens of inputs
+  >= 131072). Response rule: the tail always holds the whole response (its tokens from the response
+  boundary to the end, end-of-turn tokens included) when it fits in ``max_length - 1`` tokens; the
+  tail then grows beyond its half and the head shrinks (it keeps at least the first token, the BOS).
+  A longer response keeps its last ``max_length - 1`` tokens after that first token. So the response
+  tokens stay scorable and ``response_start`` points at the first of them; the cut is in the prompt;
+* "error": refuse the input with ``ContextOverflowError`` (a ValueError) naming the request (its key
+  and the start of its prompt), its token length and ``max_length``.
 
 torch/transformers are imported inside functions so that importing this module stays cheap.
 """
@@ -36,7 +49,8 @@ TEMPLATES = ("auto", "tokenizer", "plain", "chatml")
 """auto: the tokenizer's chat template if it has one, else plain. tokenizer: require it.
 plain: "User: ...\\n\\nAssistant: ..." (roles capitalised, turns separated by a blank line).
 chatml: "<|im_start|>role\\ncontent<|im_end|>\\n" turns, generation prompt "<|im_start|>assistant\\n"."""
-TRUNCATION_SIDES = ("left", "right")
+TRUNCATIONS = ("left", "right", "middle", "error")
+TRUNCATION_SIDES = TRUNCATIONS  # old name, kept for importers
 DTYPES = {
     "float32": "float32",
     "fp32": "float32",
@@ -113,6 +127,35 @@ def common_prefix_len(seqs: Sequence[Sequence[int]]) -> int:
     return n
 
 
+class ContextOverflowError(ValueError):
+    """An input longer than ``max_length`` under truncation "error": names the request and both lengths.
+
+    ``key`` is the request's content hash (``ScoreRequest.key()``) so a caller can name the item(s) holding it.
+    """
+
+    def __init__(self, request: str, n_tokens: int, max_length: int, key: str | None = None) -> None:
+        self.request = request
+        self.n_tokens = n_tokens
+        self.max_length = max_length
+        self.key = key
+        super().__init__(
+            f"{request}: {n_tokens} tokens exceed max_length={max_length} (truncation=error); "
+            "choose --truncate left|right|middle or a larger max_length"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:  # picklable across worker processes
+        return (type(self), (self.request, self.n_tokens, self.max_length, self.key))
+
+
+def _preview(request: ScoreRequest, n: int = 60) -> str:
+    """The start of the request's first message, to name it in errors."""
+    for m in request.prompt:
+        if not m.has_image():
+            text = " ".join(m.text().split())
+            return text[:n] + ("..." if len(text) > n else "")
+    return ""
+
+
 @dataclass(frozen=True)
 class Encoded:
     """Token ids of one templated conversation; ``response_start`` indexes the first response token."""
@@ -128,8 +171,8 @@ class ChatEncoder:
     def __init__(self, tokenizer: Any, template: str, max_length: int, truncation: str) -> None:
         if template not in TEMPLATES:
             raise ValueError(f"unknown template {template!r}; valid: {', '.join(TEMPLATES)}")
-        if truncation not in TRUNCATION_SIDES:
-            raise ValueError(f"unknown truncation {truncation!r}; valid: {', '.join(TRUNCATION_SIDES)}")
+        if truncation not in TRUNCATIONS:
+            raise ValueError(f"unknown truncation {truncation!r}; valid: {', '.join(TRUNCATIONS)}")
         has_own = bool(getattr(tokenizer, "chat_template", None))
         if template == "tokenizer" and not has_own:
             raise ValueError("template=tokenizer but the tokenizer has no chat template; use plain or chatml")
@@ -145,9 +188,7 @@ class ChatEncoder:
 
     def render(self, messages: list[dict[str, str]], add_generation_prompt: bool) -> str:
         if self.template == "tokenizer":
-            return self.tok.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=add_generation_prompt
-            )
+            return self.tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=add_generation_prompt)
         return _render_fallback(self.template, messages, add_generation_prompt)
 
     def tokenize(self, text: str) -> list[int]:
@@ -157,30 +198,59 @@ class ChatEncoder:
         return ids
 
     def encode(self, request: ScoreRequest, boundary: bool = True) -> Encoded:
-        """Tokenise prompt + response; ``boundary`` also finds where the response tokens start."""
+        """Tokenise prompt + response; ``boundary`` also finds where the response tokens start.
+
+        Without ``boundary`` the response start is reported as 0, but "middle" truncation still finds it
+        (only for inputs over the limit) so that the response is never cut for a classifier either.
+        """
         messages = prompt_messages(request.prompt)
         full = self.tokenize(
-            self.render(
-                [*messages, {"role": "assistant", "content": request.response}], add_generation_prompt=False
-            )
+            self.render([*messages, {"role": "assistant", "content": request.response}], add_generation_prompt=False)
         )
+        over = len(full) > self.max_length
+        if over and self.truncation == "error":
+            key = request.key()
+            label = f"request {key[:12]} (prompt {_preview(request)!r})"
+            raise ContextOverflowError(label, len(full), self.max_length, key)
         start = 0
-        if boundary:
+        if boundary or (over and self.truncation == "middle"):
             prompt_ids = self.tokenize(self.render(messages, add_generation_prompt=True))
             start = common_prefix_len([prompt_ids, full])
-        return self.truncate(full, start)
+        enc = self.truncate(full, start)
+        return enc if boundary else Encoded(enc.ids, 0, enc.truncated)
 
     def truncate(self, ids: list[int], start: int) -> Encoded:
-        """Cut ``ids`` to ``max_length`` on the configured side, keeping the response boundary aligned."""
+        """Cut ``ids`` to ``max_length`` by the configured policy, keeping the response boundary aligned.
+
+        ``start`` indexes the first response token of ``ids``; the returned ``response_start`` indexes it
+        in the kept tokens (or the first kept response token when the response itself had to be cut).
+        """
         n, limit = len(ids), self.max_length
         if n <= limit:
             return Encoded(tuple(ids), start, False)
+        if self.truncation == "error":
+            raise ContextOverflowError("token sequence", n, limit)
         if self.truncation == "right":
             return Encoded(tuple(ids[:limit]), start, True)
+        if self.truncation == "middle":
+            return _cut_middle(ids, start, limit)
         head = ids[:1] if self.bos_id is not None and ids[:1] == [self.bos_id] and limit > 1 else []
         cut = n - (limit - len(head))
         new_start = len(head) + max(0, start - cut)
         return Encoded(tuple(head + ids[cut:]), new_start, True)
+
+
+def _cut_middle(ids: list[int], start: int, limit: int) -> Encoded:
+    """Keep a head and a tail of ``ids`` (``limit`` tokens in all); the tail covers the response if it can."""
+    n = len(ids)
+    tail = limit - limit // 2
+    response = n - min(max(start, 0), n)
+    if response > tail:
+        tail = min(response, limit - 1)
+    head = limit - tail
+    kept = ids[:head] + ids[n - tail :]
+    new_start = head + max(0, start - (n - tail))
+    return Encoded(tuple(kept), new_start, True)
 
 
 def default_max_length(config: Any, tokenizer: Any) -> int:
@@ -281,9 +351,7 @@ def folder_identity(folder: Path, cache_dir: Path | None = None) -> dict[str, st
     return {"weights_sha256": weights.hexdigest(), "files_sha256": aux.hexdigest()}
 
 
-def model_identity(
-    path_or_id: str, revision: str | None = None, cache_dir: Path | None = None
-) -> dict[str, str]:
+def model_identity(path_or_id: str, revision: str | None = None, cache_dir: Path | None = None) -> dict[str, str]:
     """What identifies the weights without loading them: file digests for a local folder; for a hub id
     the snapshot commit from the local huggingface cache when present, else the id and revision."""
     local = Path(path_or_id).expanduser()

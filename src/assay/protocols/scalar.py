@@ -9,17 +9,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from assay.benchmarks.contrast import Contrast, contrast_record, contrast_requests
 from assay.models.base import ScoreRequest, ScoreResult
 from assay.samples import Candidates, Pair, Sample, sample_to_json
 
 
-def kind_of(sample: Sample) -> str:
+def kind_of(sample: Sample | Contrast) -> str:
+    if isinstance(sample, Contrast):
+        return "contrast"
     if isinstance(sample, Pair):
         return "pair"
     return str(sample.meta.get("kind", "candidates"))
 
 
-def requests_for(sample: Sample) -> list[ScoreRequest]:
+def requests_for(sample: Sample | Contrast) -> list[ScoreRequest]:
+    if isinstance(sample, Contrast):
+        return contrast_requests(sample)
     for m in sample.prompt:
         if m.has_image():
             raise ValueError(f"sample {sample.id}: holds an image; scalar text reward models take text only")
@@ -28,8 +33,10 @@ def requests_for(sample: Sample) -> list[ScoreRequest]:
     return [ScoreRequest(sample.prompt, r) for r in sample.responses]
 
 
-def record_for(sample: Sample, results: list[ScoreResult]) -> dict[str, Any]:
+def record_for(sample: Sample | Contrast, results: list[ScoreResult]) -> dict[str, Any]:
     """The samples.jsonl line (without outcome): inputs, kind and the scores in the contract's shape."""
+    if isinstance(sample, Contrast):
+        return contrast_record(sample, results)
     rec = sample_to_json(sample)
     kind = kind_of(sample)
     scores = [r.score for r in results]

@@ -395,9 +395,7 @@ def write_report(runs: list[RunView], out: Path, title: str = "assay report") ->
                     "error": error,
                 }
             )
-    env = jinja2.Environment(
-        autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True
-    )
+    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters["metric"] = fmt_metric
     env.filters["count"] = lambda v: "—" if v is None else str(v)
     html = env.from_string(TEMPLATE).render(
