@@ -193,3 +193,26 @@ def test_downloaded_folder_reads_the_release_jsonl(tmp_path: Path) -> None:
     (tmp_path / "data" / "train-00000-of-00001.parquet").write_bytes(b"not read")
     res = mm.load(LoadOptions(data=str(tmp_path)))
     assert res.source == str(tmp_path / "mm_reward_bench.jsonl") and len(res.samples) == 4
+
+
+@pytest.mark.slow
+def test_default_model_blind_run_with_image_placeholder(tmp_path: Path, default_model_dir: Path) -> None:
+    """The explicit placeholder policy runs a text-only model end to end, recorded in the manifest."""
+    import assay
+    from assay.records.rescore import rescore
+    from assay.records.rundir import load_run
+
+    run = assay.evaluate(
+        "mm-rlhf",
+        "assay:default",
+        data=str(fixture(tmp_path)),
+        out=str(tmp_path / "run"),
+        cache_dir=str(tmp_path / "c"),
+        n_boot=200,
+        images="placeholder",
+    )
+    assert run.manifest["options"]["images"] == "placeholder"
+    assert {"ACC+"} <= set(run.metrics["sections"])
+    assert "[image]" not in json.dumps(run.records[0]["prompt"])  # the record keeps the real image part
+    metrics, diffs = rescore(load_run(run.path))
+    assert diffs == []

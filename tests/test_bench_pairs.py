@@ -14,9 +14,7 @@ def pair(i: int, subset: str, c: float, r: float) -> dict[str, Any]:
     return {"id": str(i), "subset": subset, "kind": "pair", "scores": {"chosen": c, "rejected": r}}
 
 
-def cand(
-    i: int, subset: str, scores: list[float], best: list[int], ranking: list[int] | None = None
-) -> dict[str, Any]:
+def cand(i: int, subset: str, scores: list[float], best: list[int], ranking: list[int] | None = None) -> dict[str, Any]:
     r: dict[str, Any] = {"id": str(i), "subset": subset, "kind": "candidates", "scores": scores, "best": best}
     if ranking is not None:
         r["ranking"] = ranking

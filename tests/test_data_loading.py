@@ -204,9 +204,7 @@ def test_truncated_jsonl_line(tmp_path: Path) -> None:
     assert_located(e, p, "line 3", None)
     res = load_pairs(p, skip_invalid=True)
     assert len(res.samples) == 2
-    assert res.skipped == [
-        {"source": str(p), "row": "line 3", "field": None, "reason": res.skipped[0]["reason"]}
-    ]
+    assert res.skipped == [{"source": str(p), "row": "line 3", "field": None, "reason": res.skipped[0]["reason"]}]
     with pytest.raises(DataError, match="line 3"):
         get_str(list(read_rows(str(p)))[2], "id")  # getters refuse a broken row too
 
@@ -227,9 +225,7 @@ def test_nan_float_in_parquet_response(tmp_path: Path) -> None:
     import pyarrow.parquet as pq
 
     p = tmp_path / "n.parquet"
-    tab = pa.table(
-        {"id": ["a", "b"], "prompt": ["q", "q"], "chosen": [1.5, float("nan")], "rejected": [2.0, 3.0]}
-    )
+    tab = pa.table({"id": ["a", "b"], "prompt": ["q", "q"], "chosen": [1.5, float("nan")], "rejected": [2.0, 3.0]})
     pq.write_table(tab, p)
     with pytest.raises(DataError, match="expected a string, got float") as e:
         load_pairs(p)

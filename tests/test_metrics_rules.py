@@ -127,6 +127,6 @@ def test_weighted_sections_and_masked_overall() -> None:
     assert list(secs) == ["S1"]  # S2 has no subset present: omitted, not 0
     assert unweighted_mean({"p": 1.0, "q": 0.0}, ["p", "q", "r"]) == 0.5
     # np.ma.average: NaN sections masked, weights renormalised
-    assert masked_weighted_mean(
-        {"x": 1.0, "y": float("nan"), "z": 0.0}, {"x": 2, "y": 2, "z": 1}
-    ) == pytest.approx(2 / 3)
+    assert masked_weighted_mean({"x": 1.0, "y": float("nan"), "z": 0.0}, {"x": 2, "y": 2, "z": 1}) == pytest.approx(
+        2 / 3
+    )

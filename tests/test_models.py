@@ -164,9 +164,7 @@ class _FakeTok:
             ids = [1, *ids]
         return {"input_ids": ids}
 
-    def apply_chat_template(
-        self, messages: list[dict[str, str]], tokenize: bool, add_generation_prompt: bool
-    ) -> str:
+    def apply_chat_template(self, messages: list[dict[str, str]], tokenize: bool, add_generation_prompt: bool) -> str:
         text = "".join(f"[{m['role']}]{m['content']}" for m in messages)
         bos = "<s>" if self.template_has_bos else ""
         return bos + text + ("[assistant]" if add_generation_prompt else "")
@@ -244,9 +242,7 @@ def test_lm_modes_hand_checked(smol: Path) -> None:
         gen = tok.apply_chat_template(msgs, add_generation_prompt=True, tokenize=True)
         prompt_ids = list(gen["input_ids"])
         full = list(
-            tok.apply_chat_template([*msgs, {"role": "assistant", "content": r.response}], tokenize=True)[
-                "input_ids"
-            ]
+            tok.apply_chat_template([*msgs, {"role": "assistant", "content": r.response}], tokenize=True)["input_ids"]
         )
         assert full[: len(prompt_ids)] == prompt_ids
         with torch.no_grad():

@@ -185,9 +185,7 @@ def test_write_report_survives_bad_samples(runs_root: Path, tmp_path: Path) -> N
 
 
 def _chromium() -> str | None:
-    return next(
-        (p for n in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(n))), None
-    )
+    return next((p for n in ("chromium", "chromium-browser", "google-chrome") if (p := shutil.which(n))), None)
 
 
 @pytest.mark.slow
@@ -208,9 +206,7 @@ def test_report_in_headless_browser(runs_root: Path, tmp_path: Path) -> None:
         f"--user-data-dir={tmp_path / 'profile'}",
     ]
     browser = str(_chromium())
-    dom = subprocess.run(
-        [browser, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120
-    )
+    dom = subprocess.run([browser, *flags, "--dump-dom", out.as_uri()], capture_output=True, text=True, timeout=120)
     assert dom.returncode == 0, dom.stderr[-2000:]
     page = dom.stdout
     assert "<svg" in page and "<rect" in page and 'class="chance"' in page

@@ -70,19 +70,14 @@ def test_kill_and_resume(tmp_path: Path, default_model_dir: Path) -> None:
     assert len(ids) == len(set(ids)) == 24
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["counts"]["cached"] >= done_before  # the work done before the kill was kept
-    assert (
-        manifest["counts"]["cached"] + manifest["counts"]["scored"] == manifest["counts"]["unique_requests"]
-    )
+    assert manifest["counts"]["cached"] + manifest["counts"]["scored"] == manifest["counts"]["unique_requests"]
 
     # the resumed run equals a clean uninterrupted one
     clean = subprocess.run(
         _cmd(tmp_path / "clean", tmp_path / "cache2", model), capture_output=True, text=True, timeout=600
     )
     assert clean.returncode == 0, clean.stderr
-    ref = {
-        json.loads(x)["id"]: json.loads(x)
-        for x in (tmp_path / "clean" / "samples.jsonl").read_text().splitlines()
-    }
+    ref = {json.loads(x)["id"]: json.loads(x) for x in (tmp_path / "clean" / "samples.jsonl").read_text().splitlines()}
     for r in lines:
         assert r["outcome"] == ref[r["id"]]["outcome"]
         a, b = r["scores"], ref[r["id"]]["scores"]

@@ -60,6 +60,9 @@ def run(
     truncate: Annotated[
         str | None, typer.Option(help="Inputs longer than the model's context: left|right|middle|error.")
     ] = None,
+    images: Annotated[
+        str, typer.Option(help="Image parts for text-only models: error | placeholder (labelled blind run).")
+    ] = "error",
     calibrate: Annotated[bool, typer.Option(help="Fit a temperature on a held-out half of the pairs.")] = False,
     dtype: Annotated[str, typer.Option(help="Model dtype.")] = "float32",
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.", min=100)] = 1000,
@@ -87,6 +90,7 @@ def run(
             rule=rule,
             truncate=truncate,
             calibrate=calibrate,
+            images=images,
             dtype=dtype,
             n_boot=n_boot,
             use_cache=not no_cache,

@@ -46,6 +46,7 @@ class RunOptions:
     rule: str = "rb2"  # best-of-N rule for user candidate files: rb2 | rmb | long
     truncate: str | None = None  # left | right | middle | error; None = the benchmark's default policy
     calibrate: bool = False  # fit a temperature on a held-out half of the pairs (reported separately)
+    images: str = "error"  # image parts for text-only models: error | placeholder (a labelled blind run)
     order_check: bool = True  # re-score a few requests in another order/batch and record the difference
     out: str | None = None
     cache_dir: str | None = None
@@ -124,6 +125,10 @@ def evaluate(
 ) -> Run:
     """Evaluate ``model`` (a spec string or a backend) on ``benchmark``; returns the written Run."""
     opts = RunOptions(**options)
+    from assay.protocols.scalar import IMAGE_POLICIES
+
+    if opts.images not in IMAGE_POLICIES:
+        raise ValueError(f"unknown image policy {opts.images!r}; valid: {', '.join(IMAGE_POLICIES)}")
     started, t0 = _now(), time.perf_counter()
     bench = resolve_benchmark(benchmark, opts)
     loaded: LoadResult = bench.load(
@@ -164,7 +169,7 @@ def evaluate(
             loaded.source,
             out,
         )
-        per_sample = [requests_for(s) for s in loaded.samples]
+        per_sample = [requests_for(s, opts.images) for s in loaded.samples]
         flat = [r for reqs in per_sample for r in reqs]
         if on_stage:
             on_stage(f"scoring {len(flat)} requests for {len(loaded.samples)} items")

@@ -11,7 +11,31 @@ from typing import Any
 
 from assay.benchmarks.contrast import Contrast, contrast_record, contrast_requests
 from assay.models.base import ScoreRequest, ScoreResult
-from assay.samples import Candidates, Pair, Sample, sample_to_json
+from assay.samples import Candidates, ContentPart, Message, Pair, Prompt, Sample, sample_to_json
+
+IMAGE_POLICIES = ("error", "placeholder")
+IMAGE_PLACEHOLDER = "[image]"
+
+
+def _text_only(sample_id: str, prompt: Prompt, images: str) -> Prompt:
+    """The prompt a text-only model sees: an error on image parts by default; with the explicit
+    ``placeholder`` policy (a labelled "blind" run, recorded in the manifest) each image becomes the
+    text "[image]"."""
+    if not any(m.has_image() for m in prompt):
+        return prompt
+    if images != "placeholder":
+        raise ValueError(
+            f"sample {sample_id}: holds an image; scalar text reward models take text only "
+            "(--images placeholder runs a labelled text-only pass with each image replaced by '[image]')"
+        )
+    out = []
+    for m in prompt:
+        if isinstance(m.content, str) or not m.has_image():
+            out.append(m)
+            continue
+        parts = tuple(p if p.type == "text" else ContentPart("text", text=IMAGE_PLACEHOLDER) for p in m.content)
+        out.append(Message(m.role, "\n".join(p.text or "" for p in parts)))
+    return tuple(out)
 
 
 def kind_of(sample: Sample | Contrast) -> str:
@@ -22,15 +46,13 @@ def kind_of(sample: Sample | Contrast) -> str:
     return str(sample.meta.get("kind", "candidates"))
 
 
-def requests_for(sample: Sample | Contrast) -> list[ScoreRequest]:
+def requests_for(sample: Sample | Contrast, images: str = "error") -> list[ScoreRequest]:
     if isinstance(sample, Contrast):
         return contrast_requests(sample)
-    for m in sample.prompt:
-        if m.has_image():
-            raise ValueError(f"sample {sample.id}: holds an image; scalar text reward models take text only")
+    prompt = _text_only(sample.id, sample.prompt, images)
     if isinstance(sample, Pair):
-        return [ScoreRequest(sample.prompt, sample.chosen), ScoreRequest(sample.prompt, sample.rejected)]
-    return [ScoreRequest(sample.prompt, r) for r in sample.responses]
+        return [ScoreRequest(prompt, sample.chosen), ScoreRequest(prompt, sample.rejected)]
+    return [ScoreRequest(prompt, r) for r in sample.responses]
 
 
 def record_for(sample: Sample | Contrast, results: list[ScoreResult]) -> dict[str, Any]:
