@@ -270,6 +270,15 @@ def demo(
         raise _map_error(e) from None
 
 
+def _register_extras() -> None:
+    from assay.judges.parse_cli import register
+
+    register(app)
+
+
+_register_extras()
+
+
 def main() -> None:
     app()
 
