@@ -19,8 +19,11 @@ from assay.models.generation import GenerateRequest, SamplingConfig
 from assay.models.openai_http import OpenAIBackend, OpenAIHTTPError, parse_openai_spec
 from assay.samples import user_prompt
 
+pytest.importorskip("httpx")  # the backend's HTTP client (imported lazily by the backend itself)
+
 # A script maps (prompt text, attempt number for that prompt, starting at 1) to an action:
 #   ("ok",) | ("status", code, body, headers) | ("raw", bytes) | ("hang", seconds) | ("sleep_ok", seconds)
+#   | ("cut",): a body cut short on the wire (Content-Length larger than what is sent)
 Script = Callable[[str, int], tuple[Any, ...]]
 
 
@@ -84,6 +87,13 @@ class FakeServer:
                     self._send(action[1], action[2].encode(), action[3])
                 elif kind == "raw":
                     self._send(200, action[1], {})
+                elif kind == "cut":  # announce more bytes than are sent, then drop the connection
+                    self.send_response(200)
+                    self.send_header("Content-Length", "500")
+                    self.end_headers()
+                    self.wfile.write(b'{"choices": [{"index"')
+                    self.wfile.flush()
+                    self.close_connection = True
 
             def _send(self, code: int, payload: bytes, headers: dict[str, str]) -> None:
                 self.send_response(code)
@@ -97,7 +107,7 @@ class FakeServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -215,6 +225,13 @@ def test_malformed_body_is_retried(server: FakeServer, bad: bytes) -> None:
     b = backend(server)
     check_one_each(b.generate(reqs("m")), ["m"])
     assert server.attempts["m"] == 2 and b.stats.retries == 1
+
+
+def test_body_cut_on_the_wire_is_retried(server: FakeServer) -> None:
+    server.script = lambda p, a: ("cut",) if a == 1 else ("ok",)
+    b = backend(server)
+    check_one_each(b.generate(reqs("w")), ["w"])
+    assert server.attempts["w"] == 2 and b.stats.retries == 1
 
 
 def test_malformed_body_gives_a_clear_error_when_retries_run_out(server: FakeServer) -> None:
