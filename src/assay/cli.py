@@ -122,10 +122,11 @@ def _map_error(e: Exception) -> typer.Exit:
 def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """List the registered benchmarks (with subsets and sources) and the model kinds."""
     from assay.benchmarks.registry import all_benchmarks
+    from assay.models.gen_spec import GENERATOR_KINDS
     from assay.models.spec import list_model_kinds
 
     benches = all_benchmarks()
-    kinds = list_model_kinds()
+    kinds = list_model_kinds() + [(k, f"generator (judges, critics): {d}") for k, d in GENERATOR_KINDS]
     if as_json:
         payload = {
             "benchmarks": [

@@ -50,6 +50,11 @@ class ScoreCache:
         self._db.execute("PRAGMA busy_timeout=60000")
         self._db.executescript(_SCHEMA)
 
+    @property
+    def db(self) -> sqlite3.Connection:
+        """The connection, for tables that live beside the scores (e.g. cached generations)."""
+        return self._db
+
     def close(self) -> None:
         self._db.close()
 
