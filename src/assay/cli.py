@@ -60,6 +60,10 @@ def run(
     truncate: Annotated[
         str | None, typer.Option(help="Inputs longer than the model's context: left|right|middle|error.")
     ] = None,
+    judge_template: Annotated[str, typer.Option(help="Generative judges: prompt template.")] = "rewardbench",
+    both_orders: Annotated[bool, typer.Option(help="Generative judges: ask each pair in both orders.")] = False,
+    max_tokens: Annotated[int, typer.Option(help="Generative judges: completion budget.", min=1)] = 512,
+    temperature: Annotated[float, typer.Option(help="Generative judges: sampling temperature.", min=0)] = 0.0,
     images: Annotated[
         str, typer.Option(help="Image parts for text-only models: error | placeholder (labelled blind run).")
     ] = "error",
@@ -91,6 +95,10 @@ def run(
             truncate=truncate,
             calibrate=calibrate,
             images=images,
+            judge_template=judge_template,
+            both_orders=both_orders,
+            max_tokens=max_tokens,
+            temperature=temperature,
             dtype=dtype,
             n_boot=n_boot,
             use_cache=not no_cache,

@@ -46,6 +46,10 @@ class RunOptions:
     rule: str = "rb2"  # best-of-N rule for user candidate files: rb2 | rmb | long
     truncate: str | None = None  # left | right | middle | error; None = the benchmark's default policy
     calibrate: bool = False  # fit a temperature on a held-out half of the pairs (reported separately)
+    judge_template: str = "rewardbench"  # generative judges: prompt template
+    both_orders: bool = False  # generative judges: ask each pair in both placements
+    max_tokens: int = 512  # generative judges: completion budget
+    temperature: float = 0.0  # generative judges: > 0 samples, seeded per run by ``seed``
     images: str = "error"  # image parts for text-only models: error | placeholder (a labelled blind run)
     order_check: bool = True  # re-score a few requests in another order/batch and record the difference
     out: str | None = None
@@ -82,7 +86,11 @@ def compute_metrics(
 ) -> dict[str, Any]:
     """metrics.json from the records alone (the same function serves ``assay rescore``)."""
     metrics = bench.aggregate(records, opts.seed, opts.n_boot)
-    if any(r.get("kind") == "pair" for r in records):
+    if any("judgements" in r for r in records):
+        from assay.protocols.judge_pairwise import judge_summary
+
+        metrics["judge"] = judge_summary(records)
+    elif any(r.get("kind") == "pair" for r in records):
         from assay.metrics.calibration import calibration_report
 
         metrics["calibration"] = calibration_report(records, opts.seed, opts.calibrate)
@@ -91,6 +99,42 @@ def compute_metrics(
         {"items": len(records), "ties": ties, "truncated": truncated, "invalid_rows": invalid_rows}
     )
     return metrics
+
+
+def manifest_base(
+    bench: Benchmark,
+    loaded: LoadResult,
+    records: list[dict[str, Any]],
+    opts: RunOptions,
+    spec: str,
+    fp: dict[str, Any],
+    mhash: str,
+    started: str,
+    t0: float,
+) -> dict[str, Any]:
+    """What every run records to be redone: data, model, options, seed, code, host, times."""
+    return {
+        "assay_manifest_version": 1,
+        "status": "complete",
+        "benchmark": {
+            "name": bench.name,
+            "source": bench.source,
+            "data_source": loaded.source,
+            "data_fingerprint": loaded.fingerprint,
+            "subsets": sorted({r["subset"] for r in records}),
+        },
+        "model": {"spec": spec, "fingerprint": fp, "fingerprint_hash": mhash},
+        "options": asdict(opts),
+        "seed": opts.seed,
+        "versions": environment.package_versions(),
+        "git": environment.git_state(),
+        "host": environment.host_info(),
+        "command": sys.argv,
+        "started_at": started,
+        "ended_at": _now(),
+        "duration_s": round(time.perf_counter() - t0, 3),
+        "skipped_rows": loaded.skipped,
+    }
 
 
 def _slug(text: str) -> str:
@@ -144,6 +188,13 @@ def evaluate(
         raise ValueError(f"{bench.name}: no samples to evaluate in {loaded.source}")
     cache_dir = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
     if isinstance(model, str):
+        from assay.models.gen_spec import is_generator_spec
+
+        if is_generator_spec(model):
+            from assay.judge_runner import evaluate_judge
+
+            return evaluate_judge(bench, loaded, model, opts, cache_dir, started, t0)
+
         from assay.models.spec import load_backend
 
         backend = load_backend(
@@ -215,35 +266,18 @@ def evaluate(
             checked = order_check(backend, flat, results)
             if not checked["ok"]:
                 log.warning("order check failed: %s", checked)
-        manifest = {
-            "assay_manifest_version": 1,
-            "status": "complete",
-            "benchmark": {
-                "name": bench.name,
-                "source": bench.source,
-                "data_source": loaded.source,
-                "data_fingerprint": loaded.fingerprint,
-                "subsets": sorted({r["subset"] for r in records}),
-            },
-            "model": {"spec": backend.spec, "fingerprint": fp, "fingerprint_hash": mhash},
-            "options": asdict(opts),
-            "seed": opts.seed,
-            "versions": environment.package_versions(),
-            "git": environment.git_state(),
-            "host": environment.host_info(),
-            "command": sys.argv,
-            "started_at": started,
-            "ended_at": _now(),
-            "duration_s": round(time.perf_counter() - t0, 3),
-            "counts": counts,
-            "engine": {**asdict(report), "backend_stats": stats_snapshot, "order_check": checked},
-            "truncation": {
-                "policy": fp.get("truncation", "n/a (no tokenizer)"),
-                "max_length": fp.get("max_length"),
-                "truncated_inputs": report.truncated,
-            },
-            "skipped_rows": loaded.skipped,
-        }
+        manifest = manifest_base(bench, loaded, records, opts, backend.spec, fp, mhash, started, t0)
+        manifest.update(
+            {
+                "counts": counts,
+                "engine": {**asdict(report), "backend_stats": stats_snapshot, "order_check": checked},
+                "truncation": {
+                    "policy": fp.get("truncation", "n/a (no tokenizer)"),
+                    "max_length": fp.get("max_length"),
+                    "truncated_inputs": report.truncated,
+                },
+            }
+        )
         write_samples(out / SAMPLES, records)
         write_json(out / METRICS, metrics)
         write_json(out / MANIFEST, manifest)

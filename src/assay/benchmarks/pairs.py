@@ -37,7 +37,12 @@ def row_id(row: Row, field: str = "id") -> str:
 
 
 def pairs_outcome(record: Record) -> Outcome:
-    """Pair outcome from ``record["scores"] = {"chosen": x, "rejected": y}``: strict ``>``, ties wrong."""
+    """Pair outcome from ``record["scores"] = {"chosen": x, "rejected": y}``: strict ``>``, ties wrong.
+    A generative judge's record (``judgements`` instead of scores) gets RewardBench's generative rule."""
+    if "judgements" in record:
+        from assay.protocols.judge_pairwise import judge_outcome
+
+        return judge_outcome(record)
     s = record["scores"]
     return pair_outcome(s["chosen"], s["rejected"])
 
