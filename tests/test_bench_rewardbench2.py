@@ -128,11 +128,21 @@ def test_ties_unpaired_rows_and_zero_spread() -> None:
         rec("tied:5", "Ties", [2, 1, 0], 2),  # tied without ref: counts in tied accuracy only
         rec("ref:6", "Ties", [0, 1], 1),  # ref without tied: counts in ref accuracy only (wrong)
         rec("ref:7", "Ties", [3, 1], 1),  # gap 2
-        rec("tied:7", "Ties", [2, 2, 1], 2),  # spread 0: preferred [1 > 0], hard [min(2,1) > 0], no margin
+        rec("tied:7", "Ties", [2, 2, 1], 2),  # spread 0: preferred [1 > 0], hard [min(2,1) > 0]
     ]
     m = rb2.aggregate(recs, seed=0, n_boot=50)
-    # tied acc (1 + 1)/2, ref acc (0 + 1)/2, preferred 1, hard 1, margin: no prompt with spread > 0 -> 0
-    assert m["subsets"]["Ties"]["value"] == pytest.approx(0.3 * 1 + 0.3 * 0.5 + 0.2 + 0.2 + 0.0)
+    # tied acc (1 + 1)/2, ref acc (0 + 1)/2, preferred 1, hard 1; margin: upstream tanh(1 / 0 - 1) = tanh(inf) = 1
+    assert m["subsets"]["Ties"]["value"] == pytest.approx(0.3 * 1 + 0.3 * 0.5 + 0.2 + 0.2 + 0.01 * 1.0)
+
+
+def test_ties_zero_spread_review_case() -> None:
+    # ref [1, 0] (gap 1); tied [2, 2, 0] with two correct: gap 2, spread 0 -> every term 1, margin sign(1) = 1
+    recs = [rec("ref:1", "Ties", [1, 0], 1), rec("tied:1", "Ties", [2, 2, 0], 2)]
+    assert rb2.aggregate(recs, seed=0, n_boot=50)["subsets"]["Ties"]["value"] == pytest.approx(1.01)
+    # 0 / 0 is NaN upstream, turned into 0 by nan_to_num: ref [1, 1] is not accurate (gap 0)
+    recs = [rec("ref:1", "Ties", [1, 1], 1), rec("tied:1", "Ties", [2, 2, 0], 2)]
+    # tied acc 1, ref acc 0, preferred [2 > 0] 1, hard [min(0, 2) > 0] 0, margin 0
+    assert rb2.aggregate(recs, seed=0, n_boot=50)["subsets"]["Ties"]["value"] == pytest.approx(0.3 + 0.2)
 
 
 def _ties_reference(records: list[dict[str, Any]]) -> float:
@@ -153,8 +163,12 @@ def _ties_reference(records: list[dict[str, Any]]) -> float:
     both = [p for p in ref if p in tied and tied[p]["spread"] is not None]
     pref = sum(tied[p]["gap"] > tied[p]["spread"] for p in both) / len(both)
     hard = sum(min(ref[p]["gap"], tied[p]["gap"]) > tied[p]["spread"] for p in both) / len(both)
-    ratios = [min(ref[p]["gap"], tied[p]["gap"]) / tied[p]["spread"] for p in both if tied[p]["spread"] > 0]
-    margin = sum(math.tanh(x - 1) for x in ratios) / len(ratios) if ratios else 0.0
+
+    def term(p: int) -> float:  # np.nan_to_num(np.tanh(low / spread - 1), nan=0) with numpy's x / 0
+        low, spread = min(ref[p]["gap"], tied[p]["gap"]), tied[p]["spread"]
+        return math.tanh(low / spread - 1) if spread > 0 else (0.0 if low == 0 else math.copysign(1.0, low))
+
+    margin = sum(term(p) for p in both) / len(both) if both else 0.0
     return 0.3 * acc_t + 0.3 * acc_r + 0.2 * pref + 0.2 * hard + 0.01 * margin
 
 

@@ -82,3 +82,20 @@ def test_run_scores_do_not_depend_on_batch_size(tmp_path: Path, default_model_di
     for bs in (7, 32):
         diff = max(abs(a - b) for a, b in zip(flat[1], flat[bs], strict=True))
         assert diff < 1e-5, f"batch size {bs}: max diff {diff}"
+
+
+def test_non_finite_scores_survive_cache_and_records(tmp_path: Path) -> None:
+    """NaN / inf scores (fp16 overflow, -inf log-probs) are cached, written and counted as wrong."""
+    import math
+
+    from assay.benchmarks.pairs import pairs_outcome
+    from assay.records.rundir import read_samples, write_samples
+
+    with ScoreCache(tmp_path / "s.sqlite") as c:
+        c.put_many("m", [("nan", ScoreResult(float("nan"))), ("inf", ScoreResult(float("-inf")))])
+        got = c.get_many("m", ["nan", "inf"])
+    assert math.isnan(got["nan"].score) and got["inf"].score == float("-inf")
+    rec = {"id": "x", "kind": "pair", "scores": {"chosen": float("nan"), "rejected": 0.0}}
+    write_samples(tmp_path / "s.jsonl", [rec])
+    back = next(read_samples(tmp_path / "s.jsonl"))
+    assert math.isnan(back["scores"]["chosen"]) and pairs_outcome(back)["correct"] == 0

@@ -18,7 +18,16 @@ from assay.models.gen_spec import load_generator
 from assay.models.generation import SamplingConfig
 from assay.protocols.judge_pairwise import JudgeConfig, judge_record, judge_requests
 from assay.records.rundir import LOG, MANIFEST, METRICS, SAMPLES, write_json, write_samples
-from assay.runner import Run, RunOptions, _attach_log, compute_metrics, default_run_dir, log, manifest_base
+from assay.runner import (
+    Run,
+    RunOptions,
+    _attach_log,
+    _metric_options,
+    compute_metrics,
+    default_run_dir,
+    log,
+    manifest_base,
+)
 from assay.samples import Pair
 
 
@@ -44,13 +53,7 @@ def evaluate_judge(
     backend = load_generator(spec, cache_dir=cache_dir)
     fp = backend.fingerprint()
     mhash = generator_hash(backend)
-    run_key = {
-        "data": loaded.fingerprint,
-        "model": mhash,
-        "subsets": opts.subsets,
-        "limit": opts.limit,
-        "judge": asdict(cfg),
-    }
+    run_key = {"data": loaded.fingerprint, "model": mhash, **_metric_options(opts)}
     out = Path(opts.out) if opts.out else default_run_dir(bench.name, spec, run_key)
     handler = _attach_log(out / LOG)
     try:

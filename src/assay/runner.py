@@ -137,6 +137,11 @@ def manifest_base(
     }
 
 
+def _metric_options(opts: RunOptions) -> dict[str, Any]:
+    """The options that can change a run's records or metrics (not where it writes or caches)."""
+    return {k: v for k, v in asdict(opts).items() if k not in ("out", "cache_dir", "use_cache")}
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_")[:60] or "model"
 
@@ -208,7 +213,7 @@ def evaluate(
         backend = model
     fp = backend.fingerprint()
     mhash = model_hash(backend)
-    run_key = {"data": loaded.fingerprint, "model": mhash, "subsets": opts.subsets, "limit": opts.limit}
+    run_key = {"data": loaded.fingerprint, "model": mhash, **_metric_options(opts)}
     out = Path(opts.out) if opts.out else default_run_dir(bench.name, backend.spec, run_key)
     handler = _attach_log(out / LOG)
     try:

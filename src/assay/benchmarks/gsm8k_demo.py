@@ -109,7 +109,7 @@ def load(opts: LoadOptions) -> LoadResult:
     from assay.data.rows import Row, read_rows
 
     path = opts.data or str(gsm8k_path())
-    per_subset = opts.limit or DEFAULT_PER_SUBSET
+    per_subset = DEFAULT_PER_SUBSET if opts.limit is None else opts.limit
     rows = []
     for _, r in zip(range(2 * per_subset), read_rows(path), strict=False):
         r.check()

@@ -18,7 +18,8 @@ Aggregation, exactly as allenai/reward-bench ``scripts/run_v2.py`` with ``reward
   Score = 0.3 * mean(tied accurate) + 0.3 * mean(ref accurate)
   + 0.2 * mean over prompts with both rows [tied gap > tied spread]
   + 0.2 * mean over the same [min(ref gap, tied gap) > tied spread]
-  + 0.01 * mean over those with tied spread > 0 of tanh(min(ref gap, tied gap) / tied spread - 1).
+  + 0.01 * mean over the same of nan_to_num(tanh(min(ref gap, tied gap) / tied spread - 1), nan=0)
+  (a zero spread, e.g. tied correct answers, gives sign(min gap): x / 0 = +-inf upstream, 0 / 0 -> 0).
   The spread is always the *tied* row's; accuracies average over all ref rows and all tied rows,
   the other terms over prompt ids with both rows. Nothing is clipped: the score lies in
   [-0.01, 1.01]. An empty term counts 0 (the original gives 0 when no prompt has both rows; NaN in
@@ -173,6 +174,8 @@ def ties_units(outcomes: Sequence[Mapping[str, Any]]) -> np.ndarray:
             row[3] = float(low > spread)
             if spread > 0:
                 row[4] = math.tanh(low / spread - 1)
+            else:  # upstream: nan_to_num(tanh(low / 0 - 1), nan=0) = sign(low), and 0 for 0 / 0
+                row[4] = 0.0 if low == 0 else math.copysign(1.0, low)
         units.append(row)
     return np.array(units, dtype=float).reshape(-1, 5)
 

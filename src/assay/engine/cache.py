@@ -20,7 +20,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scores (
   model TEXT NOT NULL,
   input TEXT NOT NULL,
-  score REAL NOT NULL,
+  score REAL,
   truncated INTEGER NOT NULL DEFAULT 0,
   n_tokens INTEGER NOT NULL DEFAULT 0,
   created REAL NOT NULL,
@@ -80,7 +80,10 @@ class ScoreCache:
                 [model_hash, *chunk],
             )
             for key, score, truncated, n_tokens in rows:
-                found[key] = ScoreResult(float(score), bool(truncated), int(n_tokens))
+                # SQLite stores NaN as NULL: a NaN score comes back as NaN (and counts as wrong)
+                found[key] = ScoreResult(
+                    float("nan") if score is None else float(score), bool(truncated), int(n_tokens)
+                )
         return found
 
     def put_many(self, model_hash: str, items: Iterable[tuple[str, ScoreResult]]) -> None:

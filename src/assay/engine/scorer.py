@@ -53,6 +53,8 @@ def score_requests(
     for k, r in zip(keys, requests, strict=True):
         unique.setdefault(k, r)
     mhash = model_hash(backend)
+    if '"unresolved":true' in canonical_json(backend.fingerprint()):
+        cache = None  # weights not pinned to a commit: a cached score could belong to other weights
     results: dict[str, ScoreResult] = {}
     if cache is not None:
         cache.register_model(mhash, json.dumps(backend.fingerprint(), sort_keys=True))

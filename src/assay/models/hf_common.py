@@ -362,7 +362,16 @@ def model_identity(path_or_id: str, revision: str | None = None, cache_dir: Path
     snap = hub_snapshot(path_or_id, revision)
     if snap:
         return {"source": "hub", "repo": path_or_id, "commit": snap[1]}
-    return {"source": "hub", "repo": path_or_id, "revision": revision or "main"}
+    try:  # not downloaded yet: ask the hub which commit the revision points at
+        from huggingface_hub import HfApi
+
+        sha = HfApi().model_info(path_or_id, revision=revision, timeout=10).sha
+        if sha:
+            return {"source": "hub", "repo": path_or_id, "commit": sha}
+    except Exception:  # noqa: BLE001 - offline, no such repo, no huggingface_hub: stay unresolved
+        pass
+    # A branch name is not an identity: the engine neither reads nor writes cached scores for it.
+    return {"source": "hub", "repo": path_or_id, "revision": revision or "main", "unresolved": True}
 
 
 def library_versions() -> dict[str, str]:
@@ -370,7 +379,7 @@ def library_versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {}
-    for name in ("transformers", "tokenizers"):
+    for name in ("transformers", "tokenizers", "torch"):
         try:
             out[name] = version(name)
         except PackageNotFoundError:

@@ -32,7 +32,9 @@ def _json_default(o: Any) -> Any:
 
 
 def dumps(obj: Any, indent: int | None = None) -> str:
-    return json.dumps(obj, ensure_ascii=False, indent=indent, default=_json_default, allow_nan=False)
+    # A model can emit NaN/inf scores (low precision, -inf log-probs): they are kept as written, counted as
+    # wrong by the metrics, and flagged by validators, rather than crashing the run after all the scoring.
+    return json.dumps(obj, ensure_ascii=False, indent=indent, default=_json_default, allow_nan=True)
 
 
 def atomic_write(path: Path, text: str) -> None:
