@@ -279,6 +279,42 @@ def demo(
         raise _map_error(e) from None
 
 
+@app.command()
+def probe(
+    judge: Annotated[str, typer.Argument(help="Generator spec of the judge, e.g. hfgen:default, openai:URL#MODEL.")],
+    bench: Annotated[str, typer.Option("--bench", help="Pairwise benchmark to probe on.")] = "demo-gsm8k",
+    subset: Annotated[list[str] | None, typer.Option("--subset", help="Only these subsets (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option(help="First N items per subset.", min=1)] = 50,
+    data: Annotated[str | None, typer.Option(help="Local copy in the official format.")] = None,
+    max_tokens: Annotated[int, typer.Option(help="Completion budget per judgement.", min=1)] = 512,
+    seed: Annotated[int, typer.Option(help="Seed for placement, padding and CIs.")] = 0,
+    cache_dir: Annotated[Path | None, typer.Option(help="Cache directory (default ~/.cache/assay).")] = None,
+    out: Annotated[Path | None, typer.Option(help="Write the probe results as JSON here.")] = None,
+) -> None:
+    """Bias probes of a generative judge: position (both orders) and verbosity (padded answers), with CIs."""
+    from assay.judges.probes import probe as run_probe
+
+    if bench == "demo-gsm8k" and not subset:
+        subset = ["pairs"]
+    try:
+        result = run_probe(
+            bench,
+            judge,
+            seed=seed,
+            cache_dir=str(cache_dir) if cache_dir else None,
+            subsets=tuple(subset or ()),
+            limit=limit,
+            data=data,
+            max_tokens=max_tokens,
+        )
+    except Exception as e:  # noqa: BLE001
+        raise _map_error(e) from None
+    text = json.dumps(result, indent=2)
+    if out:
+        out.write_text(text + "\n")
+    print(text)
+
+
 def _register_extras() -> None:
     from assay.judges.parse_cli import register
 
