@@ -396,3 +396,28 @@ def test_scalar_getters_and_error_format() -> None:
     assert str(DataError("f.json", 3, "x", "bad")) == "f.json: row 3: field 'x': bad"
     assert str(DataError("f.json", None, None, "bad")) == "f.json: bad"
     assert str(DataError("f.jsonl", "line 9", None, "bad")) == "f.jsonl: line 9: bad"
+
+
+def test_skips_outside_requested_subsets_are_not_counted(tmp_path: Path) -> None:
+    from assay.data.collect import collect
+    from assay.data.columns import ColumnMap, pair_from_row
+    from assay.data.rows import read_rows
+
+    f = tmp_path / "p.jsonl"
+    f.write_text(
+        '{"id": "1", "prompt": "p", "chosen": "a", "rejected": "b", "subset": "keep"}\n'
+        '{"id": "2", "prompt": "p", "chosen": "a", "rejected": 3, "subset": "other"}\n'
+        '{"id": "3", "prompt": "p", "chosen": "", "rejected": "b", "subset": "keep"}\n'
+    )
+    cmap = ColumnMap()
+
+    def load(subsets: tuple[str, ...]):
+        return collect(
+            read_rows(str(f)), lambda r: pair_from_row(r, cmap), skip_invalid=True, source=str(f), subsets=subsets
+        )
+
+    assert len(load(()).skipped) == 2
+    only_keep = load(("keep",))
+    assert [s.id for s in only_keep.samples] == ["1"] and [s["row"] for s in only_keep.skipped] == ["line 3"]
+    only_other = load(("other",))  # every row of the subset invalid: reported, not "unknown subset"
+    assert only_other.samples == [] and len(only_other.skipped) == 1

@@ -97,7 +97,12 @@ def collect(
         except DataError as e:
             if not skip_invalid:
                 raise
-            skipped.append(skip_record(e))
+            rec = skip_record(e)
+            raw_subset = row.data.get("subset") if isinstance(row.data, dict) else None
+            if isinstance(raw_subset, str):  # so a skip outside the requested subsets is not counted
+                rec["subset"] = raw_subset
+                available[raw_subset] = None
+            skipped.append(rec)
             continue
         first_seen[sample.id] = row
         subset = sample.subset
@@ -111,6 +116,8 @@ def collect(
         digest.update(canonical_row(row.data).encode("utf-8"))
         digest.update(b"\n")
 
+    if wanted:
+        skipped = [s for s in skipped if s.get("subset") is None or s["subset"] in wanted]
     unknown = sorted(wanted - set(available))
     if unknown:
         raise ValueError(f"{source}: unknown subset(s) {unknown}; available: {sorted(available)}")
