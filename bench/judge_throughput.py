@@ -10,54 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import signal
-import socket
-import subprocess
 import tempfile
 import time
 import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def start_server(model_dir: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [
-        str(ROOT / ".venv-vllm/bin/python"),
-        str(ROOT / "src/assay/serving/vllm_cpu_launcher.py"),
-        "serve",
-        str(model_dir),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--dtype",
-        "float32",
-        "--max-model-len",
-        "2048",
-        "--enforce-eager",
-        "--served-model-name",
-        "smol",
-    ]
-    proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-        env={**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"},
-    )
-    for _ in range(240):
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2):
-                return proc, f"http://127.0.0.1:{port}/v1"
-        except OSError:
-            time.sleep(1)
-    os.killpg(proc.pid, signal.SIGTERM)
-    raise SystemExit("vLLM server did not start")
 
 
 def main() -> None:
@@ -80,7 +38,10 @@ def main() -> None:
     cfg = JudgeConfig(sampling=SamplingConfig(max_tokens=args.max_tokens))
     reqs = [r for p in pairs for r in judge_requests(p, cfg)]
     model_dir = default_model_path()
-    proc, base = start_server(model_dir)
+    from assay.serving import vllm_server
+
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    proc, base = vllm_server.start(model_dir, log)
     try:
         tok = AutoTokenizer.from_pretrained(model_dir)
         texts = [
@@ -117,8 +78,7 @@ def main() -> None:
             _, rep = generate_requests(backend, reqs, cache=cache)
             print(f"cached re-run: {time.perf_counter() - t0:.3f} s ({rep.n_cached} of {rep.n_requests} from cache)")
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
+        vllm_server.stop(proc)
 
 
 if __name__ == "__main__":

