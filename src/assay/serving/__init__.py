@@ -1,1 +1,1 @@
-"""Local inference servers started by assay\x27s tests and bench scripts (loopback only)."""
+"""Local inference servers started by assay's tests and bench scripts (loopback only)."""
