@@ -68,6 +68,12 @@ def run(
         str, typer.Option(help="Image parts for text-only models: error | placeholder (labelled blind run).")
     ] = "error",
     calibrate: Annotated[bool, typer.Option(help="Fit a temperature on a held-out half of the pairs.")] = False,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="Benchmark option key=value (repeatable).")
+    ] = None,
+    judge_model: Annotated[
+        str | None, typer.Option(help="Separate judge for protocols that use one (e.g. MetaCritique).")
+    ] = None,
     dtype: Annotated[str, typer.Option(help="Model dtype.")] = "float32",
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.", min=100)] = 1000,
     no_cache: Annotated[bool, typer.Option(help="Do not read or write the score cache.")] = False,
@@ -99,10 +105,64 @@ def run(
             both_orders=both_orders,
             max_tokens=max_tokens,
             temperature=temperature,
+            options=_options(option),
+            judge_model=judge_model,
             dtype=dtype,
             n_boot=n_boot,
             use_cache=not no_cache,
             cache_dir=str(cache_dir) if cache_dir else None,
+        )
+    except Exception as e:  # noqa: BLE001 - mapped to exit codes
+        raise _map_error(e) from None
+    from assay.records.rundir import load_run
+    from assay.report.leaderboard import render_leaderboard
+
+    if not quiet or sys.stdout.isatty():
+        render_leaderboard([load_run(result.path)], console)
+    console.print(str(result.path), highlight=False, soft_wrap=True)
+
+
+def _options(pairs: list[str] | None) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in pairs or []:
+        key, sep, value = p.partition("=")
+        if not sep or not key.strip():
+            raise ValueError(f"--option: expected key=value, got {p!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+@app.command()
+def score(
+    bench: Annotated[str, typer.Argument(help="Registered benchmark that can read released outputs.")],
+    predictions: Annotated[Path, typer.Option(help="The released outputs (file or folder, authors' format).")],
+    subset: Annotated[list[str] | None, typer.Option("--subset", help="Only these subsets (repeatable).")] = None,
+    limit: Annotated[int | None, typer.Option(help="First N items per subset.", min=1)] = None,
+    data: Annotated[str | None, typer.Option(help="Problem metadata, where the benchmark uses it.")] = None,
+    option: Annotated[
+        list[str] | None, typer.Option("--option", "-o", help="Benchmark option key=value (repeatable).")
+    ] = None,
+    skip_invalid: Annotated[bool, typer.Option(help="Skip invalid rows (counted in the run record).")] = False,
+    seed: Annotated[int, typer.Option(help="Seed for bootstrap CIs.")] = 0,
+    n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.", min=100)] = 1000,
+    out: Annotated[Path | None, typer.Option(help="Run directory (default runs/BENCH/predictions-NAME-HASH).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the run directory.")] = False,
+) -> None:
+    """Compute a benchmark's metrics from outputs that already exist (no model is run); writes a run."""
+    from assay.protocol_runner import score_predictions
+
+    try:
+        result = score_predictions(
+            bench,
+            predictions,
+            subsets=tuple(subset or ()),
+            limit=limit,
+            data=data,
+            options=_options(option),
+            skip_invalid=skip_invalid,
+            seed=seed,
+            n_boot=n_boot,
+            out=str(out) if out else None,
         )
     except Exception as e:  # noqa: BLE001 - mapped to exit codes
         raise _map_error(e) from None
@@ -144,6 +204,9 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
                     "hub_id": b.hub_id,
                     "subsets": list(b.subsets),
                     "source": b.source,
+                    "options": b.options,
+                    "protocol": b.run is not None,
+                    "scores_predictions": b.predictions is not None,
                 }
                 for b in benches
             ],
@@ -157,7 +220,10 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable
     for col in ("name", "subsets", "source"):
         t.add_column(col, overflow="fold")
     for b in benches:
-        t.add_row(f"[bold]{b.name}[/]\n{b.description}", ", ".join(b.subsets), b.source)
+        extra = "".join(f"\n  -o {k}=...: {v}" for k, v in b.options.items())
+        if b.predictions is not None:
+            extra += "\n  assay score: reads released outputs"
+        t.add_row(f"[bold]{b.name}[/]\n{b.description}{extra}", ", ".join(b.subsets), b.source)
     console.print(t)
     k = Table(title="Model kinds")
     k.add_column("spec")

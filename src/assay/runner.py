@@ -52,6 +52,8 @@ class RunOptions:
     temperature: float = 0.0  # generative judges: > 0 samples, seeded per run by ``seed``
     images: str = "error"  # image parts for text-only models: error | placeholder (a labelled blind run)
     order_check: bool = True  # re-score a few requests in another order/batch and record the difference
+    options: dict[str, str] = field(default_factory=dict)  # benchmark-specific options (--option key=value)
+    judge_model: str | None = None  # a separate judge for protocols that need one (--judge-model)
     out: str | None = None
     cache_dir: str | None = None
     use_cache: bool = True
@@ -72,13 +74,15 @@ def resolve_benchmark(name: str, opts: RunOptions) -> Benchmark:
     from assay.benchmarks import registry
 
     try:
-        return registry.get(name)
+        bench = registry.get(name)
     except KeyError:
         if Path(name).exists() or re.fullmatch(r"[\w.-]+/[\w.-]+", name):
             from assay.benchmarks.custom import custom_benchmark
 
-            return custom_benchmark(name, columns=opts.columns, rule=opts.rule)
-        raise
+            bench = custom_benchmark(name, columns=opts.columns, rule=opts.rule)
+        else:
+            raise
+    return bench.with_options(opts.options)
 
 
 def compute_metrics(
@@ -192,6 +196,14 @@ def evaluate(
     if not loaded.samples:
         raise ValueError(f"{bench.name}: no samples to evaluate in {loaded.source}")
     cache_dir = Path(opts.cache_dir) if opts.cache_dir else default_cache_dir()
+    if bench.run is not None:
+        if not isinstance(model, str):
+            raise ValueError(f"{bench.name}: a protocol benchmark takes a model spec string")
+        from assay.protocol_runner import evaluate_protocol
+
+        return evaluate_protocol(bench, loaded, model, opts, cache_dir, started, t0)
+    if opts.judge_model:
+        raise ValueError(f"{bench.name}: --judge-model applies only to benchmarks whose protocol uses a judge")
     if isinstance(model, str):
         from assay.models.gen_spec import is_generator_spec
 

@@ -106,11 +106,28 @@ class Candidates:
         return str(self.meta.get("subset", ""))
 
 
-Sample = Pair | Candidates
+@dataclass(frozen=True)
+class Item:
+    """A generic benchmark item for protocols that are not pairs or candidates (a step-wise solution to
+    check, a solution to critique, a problem to falsify...). ``data`` holds the benchmark's own typed
+    fields (JSON-serialisable); each benchmark module documents the keys it puts there."""
+
+    id: str
+    data: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    @property
+    def subset(self) -> str:
+        return str(self.meta.get("subset", ""))
+
+
+Sample = Pair | Candidates | Item
 
 
 def sample_to_json(s: Sample) -> dict[str, Any]:
     """The serialisable view of a sample's inputs (written to samples.jsonl next to its scores)."""
+    if isinstance(s, Item):
+        return {"id": s.id, "subset": s.subset, **s.data, "meta": s.meta}
     base: dict[str, Any] = {"id": s.id, "subset": s.subset, "prompt": prompt_to_json(s.prompt)}
     if isinstance(s, Pair):
         base.update(chosen=s.chosen, rejected=s.rejected)

@@ -6,11 +6,15 @@ how a scored record becomes an outcome, and the exact aggregation of the origina
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from assay.samples import Sample
+
+if TYPE_CHECKING:
+    from assay.protocols.context import RunContext
 
 Record = dict[str, Any]
 """One line of samples.jsonl: id, subset, kind, scores, outcome, meta (+ the inputs)."""
@@ -34,6 +38,16 @@ class LoadResult:
 
 
 @dataclass(frozen=True)
+class PredictionsResult:
+    """Records built from outputs that already exist (the authors' release format), for ``assay score``."""
+
+    records: list[Record]  # without "outcome": the runner adds bench.outcome(record)
+    source: str  # the file(s) read
+    fingerprint: str  # sha256 over what was read
+    skipped: list[dict[str, Any]] = field(default_factory=list)  # {source,row,field,reason} when skip_invalid
+
+
+@dataclass(frozen=True)
 class Benchmark:
     name: str
     description: str
@@ -47,6 +61,24 @@ class Benchmark:
     # truncation policy when the run gives none (None: the backend's own default, left); long-context
     # benchmarks use "error" so that no input is silently cut
     default_truncation: str | None = None
+    # a model-driven protocol (critic, judge, falsifier): one record per sample, without "outcome"
+    run: Callable[[Sequence[Sample], RunContext], list[Record]] | None = None
+    # records from released outputs (``assay score BENCH --predictions PATH``); no model is run
+    predictions: Callable[[Path, LoadOptions], PredictionsResult] | None = None
+    # benchmark-specific options (``--option key=value``): name -> help, and the binder that returns the
+    # variant with them applied (re-applied by ``assay rescore`` from the manifest)
+    options: dict[str, str] = field(default_factory=dict)
+    configure: Callable[[Mapping[str, str]], Benchmark] | None = None
+
+    def with_options(self, values: Mapping[str, str]) -> Benchmark:
+        """The variant of this benchmark for ``values``; unknown option names are a usage error."""
+        if not values:
+            return self
+        unknown = sorted(set(values) - set(self.options))
+        if unknown or self.configure is None:
+            valid = ", ".join(sorted(self.options)) or "none"
+            raise ValueError(f"{self.name}: unknown option(s) {', '.join(unknown or sorted(values))}; valid: {valid}")
+        return self.configure(values)
 
 
 _REGISTRY: dict[str, Benchmark] = {}
