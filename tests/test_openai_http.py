@@ -24,6 +24,10 @@ pytest.importorskip("httpx")  # the backend's HTTP client (imported lazily by th
 # A script maps (prompt text, attempt number for that prompt, starting at 1) to an action:
 #   ("ok",) | ("status", code, body, headers) | ("raw", bytes) | ("hang", seconds) | ("sleep_ok", seconds)
 #   | ("cut",): a body cut short on the wire (Content-Length larger than what is sent)
+#   | ("stream_cut", k): a streamed answer that stops after k chunks (connection closed, no [DONE])
+#   | ("stream_cut_chunked", k): the same inside HTTP/1.1 chunked encoding, dropped mid-chunk
+#   | ("stream_garbage",): a stream with a malformed chunk
+# A request with "stream": true gets server-sent events for "ok" (one chunk per word, usage, [DONE]).
 Script = Callable[[str, int], tuple[Any, ...]]
 
 
@@ -71,6 +75,31 @@ class FakeServer:
                 if kind == "sleep_ok":
                     time.sleep(action[1])
                     kind = "ok"
+                if kind == "ok" and body.get("stream"):
+                    self._stream(self._chunks(body, prompt), done=True)
+                    return
+                if kind == "stream_cut":
+                    self._stream(self._chunks(body, prompt)[: action[1]], done=False)
+                    return
+                if kind == "stream_cut_chunked":
+                    self.protocol_version = "HTTP/1.1"
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    for c in self._chunks(body, prompt)[: action[1]]:
+                        data = f"data: {json.dumps(c)}\n\n".encode()
+                        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+                    self.wfile.write(b'400\r\ndata: {"cho')  # a chunk announced, then the line drops
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                if kind == "stream_garbage":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/event-stream")
+                    self.end_headers()
+                    self.wfile.write(b"data: {not json\n\ndata: [DONE]\n\n")
+                    return
                 if kind == "ok":
                     n = body.get("n", 1)
                     choices = [
@@ -94,6 +123,26 @@ class FakeServer:
                     self.wfile.write(b'{"choices": [{"index"')
                     self.wfile.flush()
                     self.close_connection = True
+
+            def _chunks(self, body: dict[str, Any], prompt: str) -> list[dict[str, Any]]:
+                words = f"echo 0: {prompt}".split(" ")
+                out: list[dict[str, Any]] = [{"choices": [{"index": 0, "delta": {"role": "assistant"}}]}]
+                for i, w in enumerate(words):
+                    piece = w if i == 0 else " " + w
+                    out.append({"choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]})
+                out.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                out.append({"choices": [], "usage": {"prompt_tokens": len(prompt), "completion_tokens": 3}})
+                return out
+
+            def _stream(self, chunks: list[dict[str, Any]], done: bool) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()  # HTTP/1.0: the body ends when the connection closes
+                for c in chunks:
+                    self.wfile.write(f"data: {json.dumps(c)}\n\n".encode())
+                    self.wfile.flush()
+                if done:
+                    self.wfile.write(b"data: [DONE]\n\n")
 
             def _send(self, code: int, payload: bytes, headers: dict[str, str]) -> None:
                 self.send_response(code)
@@ -284,3 +333,42 @@ def test_generate_from_inside_a_running_event_loop(server: FakeServer) -> None:
         return backend(server).generate(reqs("loop"))
 
     check_one_each(asyncio.run(main()), ["loop"])
+
+
+def test_streamed_answers_equal_unstreamed(server: FakeServer) -> None:
+    prompts = ["alpha beta", "gamma", "delta epsilon zeta"]
+    gens = backend(server, stream=True).generate(reqs(*prompts))
+    check_one_each(gens, prompts)
+    assert all(b.get("stream") is True for b in server.bodies)
+    assert parse_openai_spec(f"openai:{server.url}#m?stream=1")[2] == {"stream": True}
+    with pytest.raises(ValueError, match="stream"):
+        parse_openai_spec(f"openai:{server.url}#m?stream=maybe")
+
+
+@pytest.mark.parametrize("cut", ["stream_cut", "stream_cut_chunked"])
+def test_stream_cut_mid_answer_is_retried_whole(server: FakeServer, cut: str) -> None:
+    """A stream dropped mid-answer is never kept half-written: the request is retried and the answer
+    recorded once, complete; other requests are neither lost nor repeated."""
+    server.script = lambda p, a: (cut, 3) if p == "cut me here please" and a == 1 else ("ok",)
+    prompts = ["one", "cut me here please", "three"]
+    b = backend(server, stream=True)
+    gens = b.generate(reqs(*prompts))
+    check_one_each(gens, prompts)
+    assert server.attempts == Counter({"one": 1, "cut me here please": 2, "three": 1})
+    assert b.stats.requests == 3 and b.stats.retries == 1 and b.stats.failures == 0
+    assert b.stats.completion_tokens == 9
+
+
+def test_stream_cut_every_time_fails_clearly(server: FakeServer) -> None:
+    server.script = lambda p, a: ("stream_cut", 2)
+    b = backend(server, stream=True, retries=2)
+    with pytest.raises(OpenAIHTTPError, match=r"gave up after 3 attempts.*stream cut before \[DONE\]"):
+        b.generate(reqs("never finishes"))
+    assert server.attempts["never finishes"] == 3
+
+
+def test_malformed_stream_chunk_is_retried(server: FakeServer) -> None:
+    server.script = lambda p, a: ("stream_garbage",) if a == 1 else ("ok",)
+    gens = backend(server, stream=True).generate(reqs("x y"))
+    check_one_each(gens, ["x y"])
+    assert server.attempts["x y"] == 2

@@ -68,3 +68,22 @@ def test_greedy_answers_match_transformers(vllm_server: str) -> None:
     http = load_generator(f"openai:{vllm_server}#smol").generate(reqs)[0]
     local = load_generator("hfgen:default").generate(reqs)[0]
     assert http.text.strip() == local.text.strip()
+
+
+@pytest.mark.slow
+def test_streamed_answers_match_unstreamed(vllm_server: str) -> None:
+    """``stream=1`` against the real server: same text, finish reasons and usage as a plain request."""
+    from assay.models.gen_spec import load_generator
+    from assay.models.generation import GenerateRequest, SamplingConfig
+    from assay.samples import user_prompt
+
+    reqs = [
+        GenerateRequest(user_prompt(q), SamplingConfig(max_tokens=12))
+        for q in ("Name a fruit.", "What is 3 + 4?", "Say hello.")
+    ]
+    plain = load_generator(f"openai:{vllm_server}#smol").generate(reqs)
+    streamed = load_generator(f"openai:{vllm_server}#smol?stream=1&concurrency=3").generate(reqs)
+    for p, s in zip(plain, streamed, strict=True):
+        assert s.texts == p.texts and s.finish_reasons == p.finish_reasons
+        assert (s.prompt_tokens, s.completion_tokens) == (p.prompt_tokens, p.completion_tokens)
+        assert s.completion_tokens > 0

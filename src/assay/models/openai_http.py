@@ -1,6 +1,6 @@
 """``openai:BASE_URL#MODEL`` text generation through an OpenAI-compatible ``/chat/completions`` endpoint.
 
-Spec: ``openai:BASE_URL#MODEL[?key_env=NAME&concurrency=N&timeout=S&retries=K&backoff=S]``, e.g.
+Spec: ``openai:BASE_URL#MODEL[?key_env=NAME&concurrency=N&timeout=S&retries=K&backoff=S&stream=1]``, e.g.
 ``openai:http://127.0.0.1:8000/v1#Qwen/Qwen2.5-7B-Instruct?key_env=VLLM_KEY&concurrency=16``.
 
 - The API key is read from the environment variable ``key_env`` at call time and sent as
@@ -15,6 +15,11 @@ Spec: ``openai:BASE_URL#MODEL[?key_env=NAME&concurrency=N&timeout=S&retries=K&ba
   ``uniform(0, min(backoff_max, backoff * 2**attempt))``. Other 4xx fail at once with an
   ``OpenAIHTTPError`` naming the status and the body start. When retries run out the error names the
   last cause. The first failure cancels the requests still in flight and is raised.
+- ``stream=1`` asks for server-sent events (``stream: true`` with usage in the last chunk). A stream is
+  accepted only when it ends with ``data: [DONE]`` and every choice has a finish reason; one cut
+  mid-answer (connection dropped, malformed chunk, no ``[DONE]``) is retried as a whole, so a partial
+  answer is never recorded. ``timeout`` then bounds the whole attempt, not each read. Streaming changes
+  no text, so it is not in the fingerprint.
 - ``Generation.latency_s`` is the duration of the successful attempt (server + network time, without
   retries or waits); token counts come from the response's ``usage`` (0 when the server omits it).
 - The fingerprint holds the endpoint and model name only: the weights behind a remote name can change,
@@ -39,7 +44,7 @@ from assay.models.hf_common import prompt_messages
 
 CLIENT_VERSION = 1  # bump when a change here alters what is sent (and so the generations)
 RETRY_STATUSES = frozenset({408, 429})
-OPTIONS = ("key_env", "concurrency", "timeout", "retries", "backoff")
+OPTIONS = ("key_env", "concurrency", "timeout", "retries", "backoff", "stream")
 BODY_PREVIEW = 300
 
 
@@ -88,7 +93,14 @@ def parse_openai_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
         raise ValueError(f"expected openai:BASE_URL#MODEL[?options], got {spec!r}")
     if not base.startswith(("http://", "https://")):
         raise ValueError(f"openai: base URL must start with http:// or https://, got {base!r}")
-    conv: dict[str, Any] = {"key_env": str, "concurrency": int, "timeout": float, "retries": int, "backoff": float}
+    conv: dict[str, Any] = {
+        "key_env": str,
+        "concurrency": int,
+        "timeout": float,
+        "retries": int,
+        "backoff": float,
+        "stream": _flag,
+    }
     opts: dict[str, Any] = {}
     for name, value in parse_qsl(query, keep_blank_values=True):
         if name not in OPTIONS:
@@ -98,6 +110,62 @@ def parse_openai_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
         except ValueError as e:
             raise ValueError(f"bad value for {name} in {spec!r}: {e}") from None
     return base.rstrip("/"), model, opts
+
+
+def _flag(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("1", "true", "yes", "on"):
+        return True
+    if v in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError(f"expected 1/true or 0/false, got {value!r}")
+
+
+def parse_stream_lines(lines: Sequence[str], n: int) -> tuple[tuple[str, ...], tuple[str, ...], int, int]:
+    """(texts, finish_reasons, prompt_tokens, completion_tokens) from the SSE lines of a streamed chat
+    completion; raises ``_Retryable`` when the stream was cut (no ``[DONE]``, a choice never finished) or a
+    chunk is malformed."""
+    texts: list[list[str]] = [[] for _ in range(n)]
+    reasons: list[str | None] = [None] * n
+    usage: dict[str, Any] = {}
+    done = False
+    for line in lines:
+        line = line.strip()
+        if not line or line.startswith(":") or not line.startswith("data:"):
+            continue  # blank separators, comments (keep-alives) and other SSE fields
+        data = line[len("data:") :].strip()
+        if data == "[DONE]":
+            done = True
+            break
+        try:
+            chunk = json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _Retryable(f"malformed stream chunk: {_preview(data)!r}") from None
+        if not isinstance(chunk, dict):
+            raise _Retryable(f"malformed stream chunk: {_preview(data)!r}")
+        if isinstance(chunk.get("usage"), dict):
+            usage = chunk["usage"]
+        for c in chunk.get("choices") or []:
+            idx = c.get("index", 0) if isinstance(c, dict) else None
+            if not isinstance(idx, int) or not 0 <= idx < n:
+                raise _Retryable(f"malformed stream chunk: bad choice index: {_preview(data)!r}")
+            delta = c.get("delta") or {}
+            piece = delta.get("content") if isinstance(delta, dict) else None
+            if isinstance(piece, str):
+                texts[idx].append(piece)
+            if c.get("finish_reason"):
+                reasons[idx] = str(c["finish_reason"])
+    if not done:
+        got = sum(len("".join(t)) for t in texts)
+        raise _Retryable(f"stream cut before [DONE] after {got} characters")
+    if any(r is None for r in reasons):
+        raise _Retryable("stream ended without a finish reason for every choice")
+    return (
+        tuple("".join(t) for t in texts),
+        tuple(str(r) for r in reasons),
+        int(usage.get("prompt_tokens") or 0),
+        int(usage.get("completion_tokens") or 0),
+    )
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -161,6 +229,7 @@ class OpenAIBackend:
         backoff: float = 0.5,
         backoff_max: float = 30.0,
         retry_after_max: float = 300.0,
+        stream: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be >= 1, got {concurrency}")
@@ -178,6 +247,7 @@ class OpenAIBackend:
         self.backoff = backoff
         self.backoff_max = backoff_max
         self.retry_after_max = retry_after_max
+        self.stream = stream
         self.stats = HTTPStats()
         self._rng = random.Random()
         self._lock = threading.Lock()
@@ -204,6 +274,9 @@ class OpenAIBackend:
         }
         if s.seed is not None:
             body["seed"] = s.seed
+        if self.stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
         return body
 
     def _headers(self) -> dict[str, str]:
@@ -298,6 +371,11 @@ class OpenAIBackend:
         """POST once; classify the outcome as a result, ``_Retryable`` or ``OpenAIHTTPError``."""
         import httpx
 
+        if self.stream:
+            try:
+                return await asyncio.wait_for(self._attempt_stream(client, url, body), self.timeout)
+            except TimeoutError:
+                raise _Retryable(f"stream not finished after {self.timeout:g}s") from None
         try:
             resp = await client.post(url, json=body)
             content = resp.content  # read fully inside the timeout: a stalled body counts as a timeout
@@ -312,3 +390,23 @@ class OpenAIBackend:
         if not 200 <= status < 300:  # other 4xx (bad request, auth, unknown model) and redirects: final
             raise OpenAIHTTPError(f"{url}: HTTP {status} (not retried): {_preview(content)!r}", status=status)
         return parse_completion(content, int(body["n"]))
+
+    async def _attempt_stream(self, client: Any, url: str, body: dict[str, Any]) -> tuple[Any, ...]:
+        """One streamed POST: the whole answer or ``_Retryable`` (a cut stream is never half-kept)."""
+        import httpx
+
+        try:
+            async with client.stream("POST", url, json=body) as resp:
+                status = resp.status_code
+                if not 200 <= status < 300:
+                    content = await resp.aread()
+                    if status in RETRY_STATUSES or status >= 500:
+                        delay = _retry_after(resp.headers.get("retry-after"))
+                        raise _Retryable(f"HTTP {status}: {_preview(content)!r}", delay=delay, status=status)
+                    raise OpenAIHTTPError(f"{url}: HTTP {status} (not retried): {_preview(content)!r}", status=status)
+                lines = [line async for line in resp.aiter_lines()]
+        except httpx.TimeoutException as e:
+            raise _Retryable(f"timeout after {self.timeout:g}s ({type(e).__name__})") from None
+        except httpx.TransportError as e:  # the connection dropped mid-stream, protocol errors
+            raise _Retryable(f"transport error mid-stream: {type(e).__name__}: {e}") from None
+        return parse_stream_lines(lines, int(body["n"]))
