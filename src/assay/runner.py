@@ -90,6 +90,11 @@ def compute_metrics(
 ) -> dict[str, Any]:
     """metrics.json from the records alone (the same function serves ``assay rescore``)."""
     metrics = bench.aggregate(records, opts.seed, opts.n_boot)
+    from assay.metrics.baselines import pairwise_baselines
+
+    baselines = pairwise_baselines(records, bench.outcome, bench.aggregate, opts.seed, opts.n_boot)
+    if baselines is not None:
+        metrics["baselines"] = baselines
     if any("judgements" in r for r in records):
         from assay.protocols.judge_pairwise import judge_summary
 

@@ -17,7 +17,15 @@ from typing import Any
 import jinja2
 
 from assay.records.rundir import RunView, atomic_write
-from assay.report.leaderboard import _num, fmt_metric, fmt_pct, leaderboard, metric, section_names
+from assay.report.leaderboard import (
+    _num,
+    baseline_rows,
+    fmt_metric,
+    fmt_pct,
+    leaderboard,
+    metric,
+    section_names,
+)
 
 N_EXAMPLES = 5
 PROMPT_CHARS = 300
@@ -271,7 +279,8 @@ h1{margin:0 0 4px}h2{margin:32px 0 8px;border-bottom:2px solid #d0d7de;padding-b
 h3{margin:18px 0 6px;font-size:15px}.meta{color:#57606a}nav a{margin-right:12px}
 table{border-collapse:collapse;margin:6px 0 12px}th,td{border:1px solid #d0d7de;padding:3px 8px;
  vertical-align:top}th{background:#f6f8fa;text-align:left}td.num{text-align:right;white-space:nowrap;
- font-variant-numeric:tabular-nums}tr.dup td{background:#fff8e5}.tag{color:#57606a;font-size:12px}
+ font-variant-numeric:tabular-nums}tr.dup td{background:#fff8e5}
+tr.baseline td{color:#57606a;font-style:italic}.tag{color:#57606a;font-size:12px}
 pre{white-space:pre-wrap;word-break:break-word;margin:0;font-size:12px;max-width:420px}
 details{border:1px solid #d0d7de;border-radius:6px;padding:6px 10px;margin:8px 0}
 summary{cursor:pointer;font-weight:600}dl{display:grid;grid-template-columns:170px 1fr;gap:2px 12px}
@@ -303,6 +312,12 @@ TEMPLATE = (
 {% for s in b.sections %}<td class="num">{{ r.sections.get(s)|metric }}</td>{% endfor %}
 <td class="num">{{ r.n|count }}</td><td class="num">{{ r.ties|count }}</td>
 <td class="num">{{ r.truncated|count }}</td><td class="tag">{{ r.run_name }}</td></tr>
+{% endfor %}
+{% for r in b.baselines %}
+<tr class="baseline"><td class="num"></td><td title="{{ r.rule }}">{{ r.label }}</td>
+<td class="num">{{ r.overall|metric }}</td>
+{% for s in b.sections %}<td class="num">{{ r.sections.get(s)|metric }}</td>{% endfor %}
+<td class="num">{{ r.n|count }}</td><td></td><td></td><td class="tag">same items, benchmark's rules</td></tr>
 {% endfor %}
 </tbody></table>
 {% set c = b.chart %}
@@ -376,6 +391,7 @@ def write_report(runs: list[RunView], out: Path, title: str = "assay report") ->
                 "name": bench,
                 "rows": rows,
                 "sections": section_names(rows),
+                "baselines": baseline_rows(rows, runs),
                 "chart": _chart(rows, 0.5 if pairwise else None),
                 "breakdown": _breakdown(rows, by_path),
             }

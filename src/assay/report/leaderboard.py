@@ -114,6 +114,37 @@ def leaderboard(runs: list[RunView]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+def baseline_rows(rows: list[dict[str, Any]], runs: list[RunView]) -> list[dict[str, Any]]:
+    """Reference baselines computed on the items of the runs in ``rows`` (metrics.json ``baselines``),
+    one row per distinct (baseline, items, value), best first; they are not ranked."""
+    by_path = {str(r.path): r for r in runs}
+    seen: dict[tuple[str, int | None, float | None], dict[str, Any]] = {}
+    for row in rows:
+        run = by_path.get(row["run"])
+        base = run.metrics.get("baselines") if run is not None else None
+        if not isinstance(base, dict):
+            continue
+        for name, entry in base.items():
+            if not isinstance(entry, dict):
+                continue
+            overall = metric(entry.get("overall"))
+            sections = entry.get("sections") if isinstance(entry.get("sections"), dict) else {}
+            key = (name, row["n"], overall["value"])
+            label = f"baseline: {name}" + (f" (n={row['n']})" if row["n"] is not None else "")
+            seen.setdefault(
+                key,
+                {
+                    "name": name,
+                    "label": label,
+                    "rule": str(entry.get("rule", "")),
+                    "overall": overall,
+                    "sections": {str(k): metric(v) for k, v in sections.items()},
+                    "n": row["n"],
+                },
+            )
+    return sorted(seen.values(), key=lambda r: (r["overall"]["value"] is None, -(r["overall"]["value"] or 0.0)))
+
+
 def section_names(rows: list[dict[str, Any]]) -> list[str]:
     """Section names present in any row, in first-seen order."""
     names: dict[str, None] = {}
@@ -159,6 +190,19 @@ def render_leaderboard(runs: list[RunView], console: Console) -> None:
                 _cell(r["ties"]),
                 _cell(r["truncated"]),
             )
+        bases = baseline_rows(rows, runs)
+        if bases:
+            table.add_section()
+            for b in bases:
+                table.add_row(
+                    "",
+                    f"[dim]{escape(b['label'])}[/dim]",
+                    f"[dim]{fmt_metric(b['overall'])}[/dim]",
+                    *(f"[dim]{fmt_metric(b['sections'].get(s))}[/dim]" for s in sections),
+                    _cell(b["n"]),
+                    "",
+                    "",
+                )
         console.print(table)
         if any(r["duplicate"] for r in rows):
             console.print("[dim]models with several runs are marked by their run directory name[/dim]")
