@@ -356,8 +356,16 @@ def probe(
     seed: Annotated[int, typer.Option(help="Seed for placement, padding and CIs.")] = 0,
     cache_dir: Annotated[Path | None, typer.Option(help="Cache directory (default ~/.cache/assay).")] = None,
     out: Annotated[Path | None, typer.Option(help="Write the probe results as JSON here.")] = None,
+    self_name: Annotated[
+        str | None,
+        typer.Option(help="Self-preference: the judge's name in the pairs' chosen_model/rejected_model fields."),
+    ] = None,
+    self_generate: Annotated[
+        bool, typer.Option(help="Self-preference: the judge answers each prompt, then judges its own answer.")
+    ] = False,
 ) -> None:
-    """Bias probes of a generative judge: position (both orders) and verbosity (padded answers), with CIs."""
+    """Bias probes of a generative judge: position (both orders), verbosity (padded answers) and
+    self-preference (its own generations, labelled or generated), each with a bootstrap CI."""
     from assay.judges.probes import probe as run_probe
 
     if bench == "demo-gsm8k" and not subset:
@@ -372,6 +380,8 @@ def probe(
             limit=limit,
             data=data,
             max_tokens=max_tokens,
+            self_name=self_name,
+            self_generate=self_generate,
         )
     except Exception as e:  # noqa: BLE001
         raise _map_error(e) from None

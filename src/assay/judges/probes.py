@@ -5,7 +5,15 @@
 * verbosity: the same pairs with the *rejected* answer padded by non-informative text; the change in
   the judge's credit (padded minus original, paired bootstrap): a negative shift means the judge is
   swayed toward the longer, no better answer.
-Self-preference needs the judge's own generations among the answers; it is not probed here.
+* self-preference (``self_name``): on pairs whose ``meta`` says which model wrote each answer
+  (``chosen_model`` / ``rejected_model``), those with exactly one answer by the judge (``self_name``):
+  the rate at which the judge picks its own answer, the rate at which its own answer is in fact the
+  better one (the chosen), and their paired difference (> 0: the judge favours its own generations
+  beyond their quality), plus the judge's accuracy split by whether its own answer is chosen or rejected.
+* self-preference (``self_generate``): when no labelled generations are given, the judge first answers
+  each prompt itself (greedy, cached), then judges its answer against the chosen and against the
+  rejected one (both orders). Without ground truth on its own answers this is descriptive: the rate of
+  picking its own answer over each, with CIs.
 """
 
 from __future__ import annotations
@@ -47,6 +55,8 @@ def probe(
     seed: int = 0,
     n_boot: int = 1000,
     cache_dir: str | None = None,
+    self_name: str | None = None,
+    self_generate: bool = False,
     **load: Any,
 ) -> dict[str, Any]:
     """Run the probes of ``judge`` on the pairs of ``bench`` (options as for ``assay.evaluate``)."""
@@ -55,7 +65,7 @@ def probe(
     from assay.engine.generate import generate_requests
     from assay.metrics.compare import paired_compare
     from assay.models.gen_spec import load_generator
-    from assay.models.generation import SamplingConfig
+    from assay.models.generation import GenerateRequest, SamplingConfig
     from assay.protocols.judge_pairwise import JudgeConfig, judge_outcome, judge_record, judge_requests
     from assay.runner import RunOptions, resolve_benchmark
 
@@ -71,6 +81,17 @@ def probe(
     variants = {"original": pairs, "padded_rejected": padded}
     records: dict[str, list[dict[str, Any]]] = {}
     with ScoreCache(Path(cache_dir or default_cache_dir()) / "scores.sqlite") as cache:
+        if self_generate:
+            own_reqs = [GenerateRequest(p.prompt, SamplingConfig(max_tokens=opts.max_tokens)) for p in pairs]
+            own, _ = generate_requests(backend, own_reqs, cache=cache)
+            variants["own_vs_chosen"] = [
+                Pair(f"{p.id}/own-vs-chosen", p.prompt, g.text, p.chosen, {**p.meta, "own": "chosen"})
+                for p, g in zip(pairs, own, strict=True)
+            ]
+            variants["own_vs_rejected"] = [
+                Pair(f"{p.id}/own-vs-rejected", p.prompt, g.text, p.rejected, {**p.meta, "own": "chosen"})
+                for p, g in zip(pairs, own, strict=True)
+            ]
         for name, items in variants.items():
             reqs = [judge_requests(p, cfg) for p in items]
             gens, _ = generate_requests(backend, [r for rs in reqs for r in rs], cache=cache)
@@ -101,5 +122,59 @@ def probe(
             "accuracy_padded_rejected": _ci(np.array(list(credit["padded_rejected"].values())), seed, n_boot),
             "shift": shift,
         },
-        "self_preference": "not probed: needs the judge's own generations among the answers",
+        "self_preference": _self_preference(records, pairs, self_name, seed, n_boot),
     }
+
+
+def _picks(record: dict[str, Any]) -> list[bool]:
+    """Per valid A/B judgement: did the judge pick the record's *chosen* response?"""
+    return [
+        j["verdict"] == j["chosen_label"] for j in record["judgements"] if j["valid"] and j["verdict"] in ("A", "B")
+    ]
+
+
+def _self_preference(
+    records: dict[str, list[dict[str, Any]]], pairs: list[Pair], self_name: str | None, seed: int, n_boot: int
+) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if self_name is not None:
+        own_chosen: list[float] = []
+        picked_own: list[float] = []
+        unjudged = 0
+        for p, rec in zip(pairs, records["original"], strict=True):
+            sides = (p.meta.get("chosen_model") == self_name, p.meta.get("rejected_model") == self_name)
+            if sides[0] == sides[1]:  # neither or both answers by the judge: no contrast
+                continue
+            picks = _picks(rec)
+            if not picks:
+                unjudged += 1
+                continue
+            chosen_rate = sum(picks) / len(picks)
+            own_chosen.append(1.0 if sides[0] else 0.0)
+            picked_own.append(chosen_rate if sides[0] else 1.0 - chosen_rate)
+        oc, po = np.array(own_chosen), np.array(picked_own)
+        labelled: dict[str, Any] = {"self_name": self_name, "pairs_with_own_answer": len(oc), "unjudged": unjudged}
+        if len(oc):
+            acc = np.where(oc == 1, po, 1.0 - po)  # credit: picked the chosen answer
+            labelled.update(
+                {
+                    "pick_own_rate": _ci(po, seed, n_boot),
+                    "own_is_chosen_rate": _ci(oc, seed, n_boot),
+                    "self_preference": _ci(po - oc, seed, n_boot),
+                    "accuracy_own_chosen": _ci(acc[oc == 1], seed, n_boot) if (oc == 1).any() else None,
+                    "accuracy_own_rejected": _ci(acc[oc == 0], seed, n_boot) if (oc == 0).any() else None,
+                }
+            )
+        else:
+            labelled["note"] = "no pair has exactly one answer whose chosen_model/rejected_model is self_name"
+        out["labelled"] = labelled
+    if "own_vs_chosen" in records:
+        gen: dict[str, Any] = {"answers": "the judge's own greedy answer to each prompt"}
+        for name in ("own_vs_chosen", "own_vs_rejected"):
+            rates = [sum(pk) / len(pk) for pk in map(_picks, records[name]) if pk]
+            gen[f"pick_own_rate_{name.split('_vs_')[1]}"] = _ci(np.array(rates), seed, n_boot) if rates else None
+            gen[f"unjudged_{name.split('_vs_')[1]}"] = len(records[name]) - len(rates)
+        out["generated"] = gen
+    if not out:
+        return {"note": "not probed: give self_name (pairs labelled with chosen_model/rejected_model) or self_generate"}
+    return out
