@@ -1,0 +1,207 @@
+"""PCBench statistics from per-problem records (see ``assay.benchmarks.pcbench`` for the definitions).
+
+``statistics(records)`` returns the released ``<model>_eval_statistics.json`` fields for one group of
+problems; ``aggregate`` adds the same per difficulty, per error type and per (type, difficulty), and seeded
+bootstrap CIs for the headline rates and efficiencies. A record needs ``active.found``, ``passive.found``
+(True / False / None = invalid judgement), ``normal.correct`` (True / False / None), ``lengths`` {normal,
+ill, ill_with_hint} and optionally ``conflict_type`` / ``difficulty``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from assay.metrics.bootstrap import mean_ci, stratified_cis
+
+Record = dict[str, Any]
+FSC = "flawed_solution_completion"
+IQD = "irr_query_distraction"
+TYPE_ORDER = ("contra_infer_insert", "contra_premise_insert", FSC, IQD)
+DIFFICULTY_ORDER = ("normal", "medium", "hard")
+
+
+def outcome(record: Record) -> dict[str, Any]:
+    """Per problem: validity (both flawed-query judgements parse) and the judged successes."""
+    active, passive = record["active"].get("found"), record["passive"].get("found")
+    correct = record.get("normal", {}).get("correct")
+    return {
+        "valid": active is not None and passive is not None,
+        "active": None if active is None else int(active),
+        "passive": None if passive is None else int(passive),
+        "normal_correct": None if correct is None else int(correct),
+    }
+
+
+def _mean(xs: Sequence[float]) -> float | None:
+    return sum(xs) / len(xs) if xs else None
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return a / b if a is not None and b else None
+
+
+def _rate(count: int, n: int) -> float | None:
+    return count / n if n else None
+
+
+def statistics(records: Sequence[Record]) -> dict[str, Any]:
+    """The released per-group statistics (same field names); null where a denominator is empty."""
+    outs = [r.get("outcome") or outcome(r) for r in records]
+    valid = [(r, o) for r, o in zip(records, outs, strict=True) if o["valid"]]
+    invalid = [str(r["id"]) for r, o in zip(records, outs, strict=True) if not o["valid"]]
+    types_known = all(r.get("conflict_type") for r in records)
+    act = [(r, o) for r, o in valid if o["active"]]
+    pas = [(r, o) for r, o in valid if o["passive"]]
+
+    def lens(pairs: Sequence[tuple[Record, Any]], variant: str) -> float | None:
+        return _mean([r["lengths"][variant] for r, _ in pairs])
+
+    out: dict[str, Any] = {
+        "active_recognition_count": len(act),
+        "passive_recognition_count": len(pas),
+        "active_recognition_rate": _rate(len(act), len(valid)),
+        "passive_recognition_rate": _rate(len(pas), len(valid)),
+    }
+    if types_known:
+        nofsc = [o for r, o in valid if r["conflict_type"] != FSC]
+        normal = [o for r, o in valid if r["conflict_type"] != IQD and o["normal_correct"] is not None]
+        n_ok = sum(o["active"] for o in nofsc)
+        n_correct = sum(o["normal_correct"] for o in normal)
+        out.update(
+            active_recognition_count_no_fsc=n_ok,
+            active_recognition_applicable_count_no_fsc=len(nofsc),
+            active_recognition_rate_no_fsc=_rate(n_ok, len(nofsc)),
+            normal_correctness_count=n_correct,
+            normal_correctness_rate=_rate(n_correct, len(normal)),
+            normal_correctness_applicable_count=len(normal),
+        )
+    else:  # needs the error type of every problem (the problem file, --data)
+        for k in ("active_recognition_count_no_fsc", "active_recognition_applicable_count_no_fsc"):
+            out[k] = None
+        out.update(
+            active_recognition_rate_no_fsc=None,
+            normal_correctness_count=None,
+            normal_correctness_rate=None,
+            normal_correctness_applicable_count=None,
+        )
+    out.update(
+        normal_answer_avg_len_overall=lens(valid, "normal"),
+        ill_answer_avg_len_overall=lens(valid, "ill"),
+        ill_with_hint_answer_avg_len_overall=lens(valid, "ill_with_hint"),
+        normal_answer_avg_len_active_success=lens(act, "normal"),
+        ill_answer_avg_len_active_success=lens(act, "ill"),
+        normal_answer_avg_len_passive_success=lens(pas, "normal"),
+        ill_with_hint_answer_avg_len_passive_success=lens(pas, "ill_with_hint"),
+    )
+    out.update(
+        active_criticism_efficiency_overall=_ratio(
+            out["ill_answer_avg_len_overall"], out["normal_answer_avg_len_overall"]
+        ),
+        passive_criticism_efficiency_overall=_ratio(
+            out["ill_with_hint_answer_avg_len_overall"], out["normal_answer_avg_len_overall"]
+        ),
+        active_criticism_efficiency_on_success=_ratio(
+            out["ill_answer_avg_len_active_success"], out["normal_answer_avg_len_active_success"]
+        ),
+        passive_criticism_efficiency_on_success=_ratio(
+            out["ill_with_hint_answer_avg_len_passive_success"], out["normal_answer_avg_len_passive_success"]
+        ),
+        active_success_count=len(act),
+        passive_success_count=len(pas),
+        total_evaluated=len(records),
+        valid_for_metrics=len(valid),
+        invalid_format_count=len(invalid),
+        invalid_format_pids=invalid,
+    )
+    return out
+
+
+def _ordered(keys: set[str], order: Sequence[str]) -> list[str]:
+    return [k for k in order if k in keys] + sorted(keys - set(order))
+
+
+def _groups(records: Sequence[Record], key: Callable[[Record], str | None], order: Sequence[str]) -> dict:
+    by: dict[str, list[Record]] = {}
+    for r in records:
+        k = key(r)
+        if k:
+            by.setdefault(k, []).append(r)
+    return {k: by[k] for k in _ordered(set(by), order)}
+
+
+def _ratio_stat(num: int, den: int) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
+    def stat(sampled: Mapping[str, np.ndarray]) -> np.ndarray:
+        a = sampled["items"]  # (B, n, k)
+        d = a[:, :, den].mean(axis=1)
+        return np.where(d > 0, a[:, :, num].mean(axis=1) / np.where(d > 0, d, 1), np.nan)
+
+    return stat
+
+
+def _efficiency_cis(valid: Sequence[Record], outs: Sequence[Mapping[str, Any]], seed: int, n_boot: int) -> dict:
+    """Bootstrap CIs of the four efficiencies: items resampled, ratio of means recomputed per replicate.
+    Columns: normal, ill, hint lengths, then the same masked to active / passive successes."""
+    if not valid:
+        return {}
+    rows = []
+    for r, o in zip(valid, outs, strict=True):
+        n, i, h = (float(r["lengths"][v]) for v in ("normal", "ill", "ill_with_hint"))
+        a, p = float(o["active"]), float(o["passive"])
+        rows.append([n, i, h, n * a, i * a, n * p, h * p])
+    stats = {
+        "active_criticism_efficiency_overall": _ratio_stat(1, 0),
+        "passive_criticism_efficiency_overall": _ratio_stat(2, 0),
+        "active_criticism_efficiency_on_success": _ratio_stat(4, 3),
+        "passive_criticism_efficiency_on_success": _ratio_stat(6, 5),
+    }
+    cis = stratified_cis({"items": np.array(rows)}, stats, seed, n_boot, key="pcbench:efficiency")
+    return {k: None if np.isnan(v["value"]) else v for k, v in cis.items()}
+
+
+def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, Any]:
+    if not records:
+        raise ValueError("no records to aggregate")
+    recs = [r if "outcome" in r else {**r, "outcome": outcome(r)} for r in records]
+    valid = [r for r in recs if r["outcome"]["valid"]]
+    outs = [r["outcome"] for r in valid]
+    by_type = _groups(recs, lambda r: r.get("conflict_type"), TYPE_ORDER)
+    by_diff = _groups(recs, lambda r: r.get("difficulty"), DIFFICULTY_ORDER)
+    stats: dict[str, Any] = {
+        "overall_statistics": statistics(recs),
+        "statistics_by_difficulty": {k: statistics(v) for k, v in by_diff.items()},
+        "statistics_by_conflict_type": {k: statistics(v) for k, v in by_type.items()},
+        "statistics_by_conflict_type_and_difficulty": {
+            t: {d: statistics(v) for d, v in _groups(rs, lambda r: r.get("difficulty"), DIFFICULTY_ORDER).items()}
+            for t, rs in by_type.items()
+        },
+    }
+    active = mean_ci([o["active"] for o in outs], seed, n_boot, key="pcbench:active")
+    rates: dict[str, Any] = {
+        "active_recognition_rate": active,
+        "passive_recognition_rate": mean_ci([o["passive"] for o in outs], seed, n_boot, key="pcbench:passive"),
+    }
+    if all(r.get("conflict_type") for r in recs):
+        nofsc = [r["outcome"]["active"] for r in valid if r["conflict_type"] != FSC]
+        rates["active_recognition_rate_no_fsc"] = mean_ci(nofsc, seed, n_boot, key="pcbench:active_no_fsc")
+    overall = stats["overall_statistics"]
+    for k, ci in _efficiency_cis(valid, outs, seed, n_boot).items():  # the exact ratio as the point value
+        rates[k] = None if ci is None else {**ci, "value": overall[k]}
+    subsets = {
+        t: mean_ci([r["outcome"]["active"] for r in rs if r["outcome"]["valid"]], seed, n_boot, key=f"pcbench:{t}")
+        for t, rs in (by_type or {"all": recs}).items()
+    }
+    return {
+        "overall": active,
+        "sections": {},
+        "subsets": subsets,
+        "counts": {
+            "problems": len(recs),
+            "valid_for_metrics": len(valid),
+            "invalid_format": len(recs) - len(valid),
+            "normal_judged": sum(1 for r in recs if r["outcome"]["normal_correct"] is not None),
+        },
+        "extra": {"rates": rates, "statistics": stats, "models": sorted({str(r.get("model")) for r in recs})},
+    }
