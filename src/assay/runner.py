@@ -207,6 +207,11 @@ def evaluate(
         from assay.protocol_runner import evaluate_protocol
 
         return evaluate_protocol(bench, loaded, model, opts, cache_dir, started, t0)
+    from assay.samples import Item
+
+    if any(isinstance(s, Item) for s in loaded.samples):
+        how = f"`assay score {bench.name} --predictions PATH`" if bench.predictions is not None else "no way"
+        raise ValueError(f"{bench.name}: no model protocol is implemented here; score released outputs with {how}")
     if opts.judge_model:
         raise ValueError(f"{bench.name}: --judge-model applies only to benchmarks whose protocol uses a judge")
     if isinstance(model, str):
