@@ -22,7 +22,7 @@ OPTIONS: dict[str, tuple[str, ...]] = {
     "baseline:length": (),
     "baseline:shorter": (),
     "baseline:random": ("seed",),
-    "prm": (*("head", "sep", "label", "good", "bad", "system", "template"), *_COMMON[2:4], "revision", "trust_remote_code"),
+    "prm": tuple("head sep label good bad system template max_length dtype revision trust_remote_code".split()),
 }
 _KINDS: list[tuple[str, str]] = [
     (
