@@ -13,6 +13,12 @@ import pytest
 
 from assay.benchmarks import criticbench as cb
 from assay.benchmarks.registry import LoadOptions
+from assay.critics import criticbench_grade as grading
+from assay.critics.criticbench_data import from_row
+from assay.critics.criticbench_grade import em, grade, math_equal
+from assay.critics.criticbench_metrics import f1_wrong
+from assay.critics.criticbench_parse import extract_answer, extract_answer_str, parse_verdict
+from assay.critics.criticbench_prompts import builtin_prompt, parse_prompt_file
 from assay.data.rows import DataError, Row
 from assay.models.generation import GenerateRequest, SamplingConfig
 
@@ -42,14 +48,14 @@ PREDS = DATA / "predictions"
     ],
 )
 def test_parse_verdict(text: str, pattern: str, verdict: str | None) -> None:
-    assert cb.parse_verdict(text, pattern) == verdict
+    assert parse_verdict(text, pattern) == verdict
 
 
 def test_extract_answer_str_patterns() -> None:
-    assert cb.extract_answer_str("so [[5]] then [[7]]", "[[]]") == "7"
-    assert cb.extract_answer_str("no brackets", "[[]]") == "no brackets"
-    assert cb.extract_answer_str('{"solution": "s", "answer": "B"}', "json: answer") == "B"
-    assert cb.extract_answer_str('{"code": "def f(): pass"}', "json: code") == "def f(): pass"
+    assert extract_answer_str("so [[5]] then [[7]]", "[[]]") == "7"
+    assert extract_answer_str("no brackets", "[[]]") == "no brackets"
+    assert extract_answer_str('{"solution": "s", "answer": "B"}', "json: answer") == "B"
+    assert extract_answer_str('{"code": "def f(): pass"}', "json: code") == "def f(): pass"
 
 
 @pytest.mark.parametrize(
@@ -69,22 +75,22 @@ def test_extract_answer_str_patterns() -> None:
     ],
 )
 def test_extract_answer_by_source(text: str, source: str, expected: str) -> None:
-    assert cb.extract_answer(text, source) == expected
+    assert extract_answer(text, source) == expected
 
 
 def test_tabmwp_final_fraction_bug_fixed_and_kept_behind_option() -> None:
-    assert cb.extract_answer("The answer is 3/4.", "TabMWP") == "3/4"
-    assert cb.extract_answer("The answer is 3/4.", "TabMWP", original_bug=True) == "."
-    assert cb.extract_answer("3/4 of 8 is 6", "TabMWP") == "6"  # a later number still wins, as upstream
+    assert extract_answer("The answer is 3/4.", "TabMWP") == "3/4"
+    assert extract_answer("The answer is 3/4.", "TabMWP", original_bug=True) == "."
+    assert extract_answer("3/4 of 8 is 6", "TabMWP") == "6"  # a later number still wins, as upstream
 
 
 def test_math_equal_and_em() -> None:
-    assert cb.math_equal("72.00", "72") and cb.math_equal("0.5", "50")  # the percentage rule
-    assert cb.math_equal("5000", "50") and not cb.math_equal("51", "50")
-    assert cb.math_equal("[[cat dog]]", "cat dog")  # brackets stripped: Repeat Copy passes this way
-    assert cb.math_equal("(1, 2)", "(1,2.0)") and not cb.math_equal("(1, 2)", "(1, 3)")
-    assert not cb.math_equal("", "0") and cb.math_equal("b", "b")
-    assert cb.em("The  Paris!", "paris") and not cb.em("Paris Hilton", "Paris")
+    assert math_equal("72.00", "72") and math_equal("0.5", "50")  # the percentage rule
+    assert math_equal("5000", "50") and not math_equal("51", "50")
+    assert math_equal("[[cat dog]]", "cat dog")  # brackets stripped: Repeat Copy passes this way
+    assert math_equal("(1, 2)", "(1,2.0)") and not math_equal("(1, 2)", "(1, 3)")
+    assert not math_equal("", "0") and math_equal("b", "b")
+    assert em("The  Paris!", "paris") and not em("Paris Hilton", "Paris")
 
 
 # --- loader ------------------------------------------------------------------------------------------------
@@ -109,7 +115,7 @@ def test_loader_reads_the_release_columns() -> None:
 def test_loader_errors_name_file_row_field(change: dict[str, Any], field: str, message: str) -> None:
     row = json.loads(TEST.read_text().splitlines()[0]) | change
     with pytest.raises(DataError) as e:
-        cb.from_row(Row("criticbench.jsonl", 4, row, line=5))
+        from_row(Row("criticbench.jsonl", 4, row, line=5))
     assert e.value.source == "criticbench.jsonl" and e.value.location == "line 5" and e.value.field == field
     assert message in str(e.value)
 
@@ -118,8 +124,8 @@ def test_loader_errors_name_file_row_field(change: dict[str, Any], field: str, m
 def test_f1_wrong_by_hand() -> None:
     # gold wrong:  1 1 1 0 0 ; predicted wrong: 1 0 1 1 0 -> tp 2, fp 1, fn 1 -> F1 = 4 / 6
     a = np.array([[1, 1], [1, 0], [1, 1], [0, 1], [0, 0]], dtype=float)[None]
-    assert cb.f1_wrong(a)[0] == pytest.approx(4 / 6)
-    assert cb.f1_wrong(np.array([[[0, 0], [0, 0]]], dtype=float))[0] == 0.0  # no positive: 0 (sklearn)
+    assert f1_wrong(a)[0] == pytest.approx(4 / 6)
+    assert f1_wrong(np.array([[[0, 0], [0, 0]]], dtype=float))[0] == 0.0  # no positive: 0 (sklearn)
 
 
 def _rec(label: bool, verdict: str | None, correct: bool | None = None) -> dict[str, Any]:
@@ -182,7 +188,7 @@ def test_released_outputs_to_metrics_by_hand() -> None:
     assert cb.aggregate(res.records, seed=0, n_boot=200) == m
 
 
-@pytest.mark.skipif(cb._sandbox() is None, reason="assay.sandbox is not installed")
+@pytest.mark.skipif(grading._sandbox() is None, reason="assay.sandbox is not installed")
 def test_code_corrections_run_in_the_sandbox(tmp_path: Path) -> None:
     lopts = LoadOptions(data=str(TEST), subsets=("MBPP",))
     f = tmp_path / "code.jsonl"
@@ -224,20 +230,20 @@ def test_released_outputs_single_file_and_prompt_type(tmp_path: Path) -> None:
 
 # --- prompts and the protocol ------------------------------------------------------------------------------
 def test_prompt_files_parse_and_fill_like_the_authors() -> None:
-    info = cb.parse_prompt_file((DATA / "prompt" / "critique" / "GSM8K" / "few_shot.txt").read_text())
+    info = parse_prompt_file((DATA / "prompt" / "critique" / "GSM8K" / "few_shot.txt").read_text())
     assert info.answer_pattern == "[[correct/wrong]]"
     text = info.fill(question="Q?", solution="A.")
     assert text.startswith("Review the above answer") and "Here are some examples:\n---\n\nQuestion: Sam" in text
     assert text.endswith(
         "---\n\nPlease consider the example provided and think it step by step.\nQuestion: Q?\nAnswer: A.\nVerdict:"
     )
-    zs = cb.builtin_prompt("correction", "HumanEval", "zs-cot")
+    zs = builtin_prompt("correction", "HumanEval", "zs-cot")
     assert zs.answer_pattern == "json: code"
     assert zs.fill(solution="def f(): pass", critique="bad").startswith(
         "Code:\ndef f(): pass\nAnalysis and verdict: bad\n"
     )
     with pytest.raises(ValueError, match="prompt_dir"):
-        cb.builtin_prompt("critique", "GSM8K", "fs")
+        builtin_prompt("critique", "GSM8K", "fs")
 
 
 @dataclass
@@ -300,6 +306,7 @@ def test_options_are_checked() -> None:
 
 @pytest.mark.slow
 def test_end_to_end_with_the_embedded_model_and_rescore(tmp_path: Path, cache_dir: Path) -> None:
+    """One item, both rounds (critique, then correction given it), 32 tokens each: the wiring, not the model."""
     import assay
     from assay.records.rescore import rescore
     from assay.records.rundir import load_run
@@ -309,14 +316,22 @@ def test_end_to_end_with_the_embedded_model_and_rescore(tmp_path: Path, cache_di
         "hfgen:default",
         data=str(TEST),
         subsets=("GSM8K",),
-        limit=2,
-        max_tokens=64,
+        limit=1,
+        max_tokens=32,
         n_boot=100,
         out=str(tmp_path / "run"),
         cache_dir=str(cache_dir),
     )
-    assert len(run.records) == 2 and all(r["critique"]["raw"] is not None for r in run.records)
-    assert run.manifest["counts"]["generated"] == 4
+    assert run.manifest["counts"]["generated"] == 2  # one critique and one correction
+    (r,) = run.records
+    assert isinstance(r["critique"]["raw"], str) and r["critique"]["prompt_type"] == "zs-crit-cot"
+    assert isinstance(r["correction"]["raw"], str) and r["correction"]["prompt_type"] == "zs-cot"
+    assert isinstance(r["correction"]["correct"], bool)  # GSM8K: graded, never left out
+    # an unparsed verdict is kept with its raw text, counted, and forced to the mistaken label
+    assert r["critique"]["valid"] is (r["critique"]["verdict"] is not None)
+    assert run.metrics["counts"]["critique_unparsed"] == (0 if r["critique"]["valid"] else 1)
+    if not r["critique"]["valid"]:
+        assert r["outcome"]["parsed"] == 0 and r["outcome"]["verdict_right"] == 0
     assert 0.0 <= run.metrics["overall"]["value"] <= 1.0
     _, diffs = rescore(load_run(run.path))
     assert diffs == []
@@ -344,15 +359,16 @@ def test_assay_score_cli_writes_a_run_that_rescores(tmp_path: Path) -> None:
 
 def test_math_uses_the_shared_grader_and_fixes_the_last_number_bug() -> None:
     pytest.importorskip("assay.critics.grader")
-    fixed, bug = cb.Options(), cb.make_options({"original_bug": "true"})
     gold = ["\\frac{3}{8}"]
-    r = cb.grade("MATH", " The answer is [[3/8]].", "[[]]", gold, "q", fixed)
+    r = grade("MATH", " The answer is [[3/8]].", "[[]]", gold, "q")
     assert r["correct"] is True and r["answer"] == "\\frac{3}{8}"
-    r = cb.grade("MATH", " The answer is [[3/8]].", "[[]]", gold, "q", bug)
+    r = grade("MATH", " The answer is [[3/8]].", "[[]]", gold, "q", original_bug=True)
     assert r["correct"] is False and r["answer"] == "8"  # upstream extract_latex_answer: the last number
-    r = cb.grade("MATH", "so $\\boxed{0.375}$", "[[]]", gold, "q", fixed)  # no [[ ]]: boxed, then equivalent
+    r = grade("MATH", "so $\\boxed{0.375}$", "[[]]", gold, "q")  # no [[ ]]: boxed, then equivalent
     assert r["correct"] is True
-    assert cb.grade("MATH", "no answer", "[[]]", gold, "q", fixed)["correct"] is False
+    assert grade("MATH", "no answer", "[[]]", gold, "q")["correct"] is False
     # grader=shared: GSM8K compared with the shared equivalent instead of the ported math_equal
-    shared = cb.make_options({"grader": "shared"})
-    assert cb.grade("GSM8K", "[[1,000]]", "[[]]", ["1000"], "q", shared)["correct"] is True
+    assert grade("GSM8K", "[[1,000]]", "[[]]", ["1000"], "q", grader="shared")["correct"] is True
+    # ... which differs where the authors' string comparison does not see a value: 0.5 vs 1/2
+    assert grade("GSM8K", "[[0.5]]", "[[]]", ["1/2"], "q")["correct"] is False
+    assert grade("GSM8K", "[[0.5]]", "[[]]", ["1/2"], "q", grader="shared")["correct"] is True

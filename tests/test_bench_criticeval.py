@@ -16,6 +16,17 @@ import scipy.stats
 
 from assay.benchmarks import criticeval as ce
 from assay.benchmarks.registry import LoadOptions
+from assay.critics import criticeval_correction as correction
+from assay.critics.criticeval_metrics import overall, rank_keys, spearman
+from assay.critics.criticeval_parse import (
+    extract_decision,
+    extract_decision_option,
+    extract_score,
+    first_function_name,
+    parse_code,
+    parse_math_result,
+    py_number,
+)
 from assay.data.rows import DataError
 from assay.samples import Item
 
@@ -47,41 +58,52 @@ def scored(**options: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     [("7", 7), ("7.5", 7.5), ("-3", -3), ("3/7", 3 / 7), ("2**3", 8), ("0x10", 16), ("(5)", 5), ("1_000", 1000)],
 )
 def test_py_number_matches_eval_on_numbers(token: str, value: float) -> None:
-    assert ce.py_number(token) == value == eval(token)  # noqa: S307 - literal test tokens only
+    assert py_number(token) == value == eval(token)  # noqa: S307 - literal test tokens only
 
 
 @pytest.mark.parametrize("token", ["True", "abs(-3)", "[1]", "7,", "x", "1/0", "__import__('os')", "5%", "9**9**9"])
 def test_py_number_refuses_everything_else(token: str) -> None:
-    assert ce.py_number(token) is None
+    assert py_number(token) is None
 
 
 def test_parse_math_result_and_extract_decision() -> None:
-    assert ce.parse_math_result("so x = 12 apples") == 12
-    assert ce.parse_math_result("The answer is 0.") == ""  # upstream ``if eval(v)`` skips 0
-    assert ce.parse_math_result("a=5") == 5  # "=" is split off first
-    assert ce.extract_decision("Decision: 6") == 6.0
-    assert ce.extract_decision("Decision: 6 (good)\nDecision: 2") == 6.0  # the first line with the tag
-    assert ce.extract_decision("I rate it Decision: 5. Decision: 4") == 4.0  # greedy .* on that line
-    assert ce.extract_decision("Decision: 3/7") == pytest.approx(3 / 7)  # float fails -> last number token
-    assert ce.extract_decision("Decision: 6 out of 7") == 6.0  # float of the first word
-    assert ce.extract_decision("no number here") == ""
-    assert ce.extract_score("Score: 5") == 5.0 and ce.extract_score("Decision: 5") == 5
-    assert ce.extract_decision_option("Decision: B.") == "B."
-    assert ce.extract_decision_option("A is better.") == "A is better"
-    assert ce.parse_code("x\n```python\ndef f():\n    return 1\n```\ny") == "def f():\n    return 1\n"
-    assert ce.parse_code("def f(): pass") == "def f(): pass" and ce.parse_code("```js\nf()\n```") == ""
-    assert ce.first_function_name("import x\ndef add(a, b):\n  pass") == "add"
+    assert parse_math_result("so x = 12 apples") == 12
+    assert parse_math_result("The answer is 0.") == ""  # upstream ``if eval(v)`` skips 0
+    assert parse_math_result("a=5") == 5  # "=" is split off first
+    assert extract_decision("Decision: 6") == 6.0
+    assert extract_decision("Decision: 6 (good)\nDecision: 2") == 6.0  # the first line with the tag
+    assert extract_decision("I rate it Decision: 5. Decision: 4") == 4.0  # greedy .* on that line
+    assert extract_decision("Decision: 3/7") == pytest.approx(3 / 7)  # float fails -> last number token
+    assert extract_decision("Decision: 6 out of 7") == 6.0  # float of the first word
+    assert extract_decision("no number here") == ""
+    assert extract_score("Score: 5") == 5.0 and extract_score("Decision: 5") == 5
+    assert extract_decision_option("Decision: B.") == "B."
+    assert extract_decision_option("A is better.") == "A is better"
+    assert parse_code("x\n```python\ndef f():\n    return 1\n```\ny") == "def f():\n    return 1\n"
+    assert parse_code("def f(): pass") == "def f(): pass" and parse_code("```js\nf()\n```") == ""
+    assert first_function_name("import x\ndef add(a, b):\n  pass") == "add"
 
 
 # --- Spearman ----------------------------------------------------------------------------------------------
 def test_spearman_by_hand_and_with_ties() -> None:
     # generated 2 3 6 7 1 vs human 1 3 5 7 2: rank differences 1 0 0 0 -1 -> 1 - 6 * 2 / (5 * 24) = 0.9
     a = np.array([[2, 1], [3, 3], [6, 5], [7, 7], [1, 2]], dtype=float)[None]
-    assert ce.spearman(a)[0] == pytest.approx(0.9)
+    assert spearman(a)[0] == pytest.approx(0.9)
     b = np.array([[1, 2], [1, 3], [2, 1], [3, 3], [-np.inf, 0]], dtype=float)
-    assert ce.spearman(b[None])[0] == pytest.approx(scipy.stats.spearmanr(b[:, 0], b[:, 1])[0])
-    assert np.isnan(ce.spearman(np.array([[[1, 2], [1, 3]]], dtype=float))[0])  # constant column
-    assert np.isnan(ce.spearman(np.array([[[1, 2]]], dtype=float))[0])  # one pair
+    assert spearman(b[None])[0] == pytest.approx(scipy.stats.spearmanr(b[:, 0], b[:, 1])[0])
+    assert np.isnan(spearman(np.array([[[1, 2], [1, 3]]], dtype=float))[0])  # constant column
+    assert np.isnan(spearman(np.array([[[1, 2]]], dtype=float))[0])  # one pair
+
+
+def test_rank_keys_policies_and_overall_by_hand() -> None:
+    scores = ["", 7, 7.0, 10.0]
+    assert rank_keys(scores) == [-np.inf, 7.0, 7.0, 10.0]  # min: unparsed below every parsed score
+    # authors: numpy's string coercion, sorted "" < "10.0" < "7" < "7.0"
+    assert rank_keys(scores, "authors") == [0.0, 2.0, 3.0, 1.0]
+    assert rank_keys([3, 1.5], "authors") == [3.0, 1.5]  # nothing unparsed: numeric, as numpy keeps floats
+    # compute_overall.py: correlations mapped by (rho + 1) / 2, then the mean over the dimensions present
+    got = overall({"feedback": np.array([0.5]), "comp_feedback": np.array([0.25]), "meta_feedback": np.array([-1.0])})
+    assert got[0] == pytest.approx((0.75 + 0.25 + 0.0) / 3)
 
 
 GEN = [2.0, 5.0, "", 6.0, 7, 3 / 7, 7.0]  # the fixture's parsed feedback scores, in the authors' file order
@@ -163,12 +185,12 @@ def test_correction_and_overall_formula() -> None:
 
 
 def _corrected(item: Item, prediction: str) -> dict[str, Any]:
-    rec = {"domain": item.data["domain"], **ce._correction(item, prediction)}
-    ce.execute_code([rec])
+    rec = {"domain": item.data["domain"], **correction.correction(item, prediction)}
+    correction.execute_code([rec])
     return rec
 
 
-@pytest.mark.skipif(ce._sandbox() is None, reason="assay.sandbox is not installed")
+@pytest.mark.skipif(correction._sandbox() is None, reason="assay.sandbox is not installed")
 def test_math_pot_and_code_exec_in_the_sandbox() -> None:
     item = Item(id="x", data={"domain": "math_pot", "ground_truth_answer": "#### 12"}, meta={})
     ok = "```python\nclass Solution:\n    def solution(self):\n        return 5 + 7\n```"
@@ -183,7 +205,7 @@ def test_math_pot_and_code_exec_in_the_sandbox() -> None:
 
 
 def test_without_a_sandbox_code_is_not_supported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(ce, "_sandbox", lambda: None)
+    monkeypatch.setattr(correction, "_sandbox", lambda: None)
     _, m = score_fixture()
     assert m["counts"]["correction_not_supported"] == 1
     assert m["subsets"]["correction"]["value"] == pytest.approx(0.5)  # math_cot only

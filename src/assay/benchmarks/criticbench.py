@@ -44,427 +44,42 @@ Protocol, as CriticBench/CriticBench ``src/evaluate.py`` ``evaluate_model`` with
 * metrics are fractions (the report shows x100 like the paper): overall = critique F1; per task
   (question_source) in ``subsets``, per domain (question_type) in ``sections``; correction accuracy and
   discriminability in ``extra``; seeded bootstrap CIs resampling items within (task, domain) cells.
+
+Parts (``assay.critics``): ``criticbench_parse`` (parser.py), ``criticbench_grade`` (grader.py, result_check,
+check_code), ``criticbench_prompts`` (prompt files, built-in templates, stop strings), ``criticbench_data``
+(dataset rows, released results), ``criticbench_metrics`` (F1, bootstrap levels). This module wires them:
+options, the two-round protocol, records, outcome and aggregation.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import math
-import re
-import string
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from assay.benchmarks.pairs import row_id
 from assay.benchmarks.registry import Benchmark, LoadOptions, LoadResult, PredictionsResult, Record, register
-from assay.data.fields import get_str, optional
-from assay.data.rows import DataError, Row
+from assay.critics.criticbench_data import from_row, read_released
+from assay.critics.criticbench_grade import execute_code, grade
+from assay.critics.criticbench_metrics import f1_wrong, levels, mean_or_nan
+from assay.critics.criticbench_parse import SOURCES, parse_verdict
+from assay.critics.criticbench_prompts import (
+    CORRECTION_TYPE,
+    CRITIQUE_FILES,
+    PromptInfo,
+    cut_at_stop,
+    prompt_info,
+    prompt_pattern,
+)
 from assay.samples import Item
 
 HUB_ID = "llm-agents/CriticBench"
 SPLIT = "test"
-SOURCES: tuple[str, ...] = (  # evaluate_configuration.dataset_in_criticbench
-    "GSM8K", "MATH", "AQuA", "CSQA", "AmbigNQ", "StrategyQA", "HotpotQA", "Penguins", "Colored Object",
-    "Date", "MBPP", "Object Counting", "Repeat Copy", "TabMWP", "HumanEval",
-)  # fmt: skip
-CODE = ("MBPP", "HumanEval")
-CHOICE = ("AQuA", "Colored Object", "CSQA", "Date", "Penguins")
-NUMERIC = ("GSM8K", "Object Counting", "TabMWP")  # math_equal sources that grader=shared switches
-# infer_hf's SamplingParams stop strings
-STOP = ("\n\nQuestion:", "\n\nTable:", "\n\n---", "\n\nYou are an expert Python programmer", "\nAnalysis and verdict:")
-CRITIQUE_FILES = {
-    "fs": "few_shot.txt",
-    "zs-crit-cot": "zero_shot_chain_of_thought.txt",
-    "zs-crit-ao-1": "zero_shot_answer_only_1.txt",
-    "zs-crit-ao-2": "zero_shot_answer_only_2.txt",
-    "zs-crit-ao-3": "zero_shot_answer_only_3.txt",
-}
-CORRECTION_TYPE = {"fs": "fs", "zs-crit-cot": "zs-cot", **{f"zs-crit-ao-{i}": "zs-ao" for i in (1, 2, 3)}}
-CORRECTION_FILES = {
-    "fs": "few_shot.txt",
-    "zs-cot": "zero_shot_with_chain_of_thought_critique.txt",
-    "zs-ao": "zero_shot_with_answer_only_critique.txt",
-}
-
-# --- built-in zs-crit-cot templates: the "#Question#" part of the authors' files, verbatim -------------
-_VERDICT_JSON = (
-    "Provide your analysis and verdict in JSON format as follows: "
-    '{"analysis": "your analysis", "verdict": "correct or wrong"}.\nAnalysis and verdict:'
-)
-_REVIEW = "Review your previous answer and find problems with your answer.\n" + _VERDICT_JSON
-_CRITIQUE_ZS = {
-    "MBPP": "Question:\n{question}\nAnswer:\n{solution}\n" + _REVIEW,
-    "HumanEval": "Code:\n{solution}\nReview your previous code and find problems with your code.\n" + _VERDICT_JSON,
-}
-_CRITIQUE_ZS_DEFAULT = "Question: {question}\nAnswer: {solution}\n" + _REVIEW  # "Object Counting" file
-_QA = "Question: {question}\nAnswer: {solution}\nAnalysis and verdict: {critique}\n"
-_FIX = "Based on the problems you found, improve your answer. "
-_JSON = 'in the JSON format as follows: {"solution":"improved solution", "answer":"your answer"}.'
-_ITERATE = "Please reiterate your solution, with your final answer "
-_NUM = _ITERATE + "a single numerical number, " + _JSON
-_LETTER = "You must choose only one option from A to {x}. " + _ITERATE + "a single letter from A to {x}, "
-_SHORT = _ITERATE + "as either a single numerical number, a single word, or a short phrase, " + _JSON
-_SPEC = {
-    "Object Counting": _NUM,
-    "CSQA": _LETTER.format(x="E") + _JSON,
-    "AQuA": _LETTER.format(x="E") + _JSON.replace("your answer", "A to E"),
-    "Date": _LETTER.format(x="F") + _JSON,
-    "Colored Object": "You must choose only one option. " + _ITERATE + "being a single letter, " + _JSON,
-    "StrategyQA": 'Please reiterate your solution in the JSON format as follows: {"solution":"improved solution", '
-    '"answer":"yes or no"}.',
-    "AmbigNQ": _SHORT,
-    "TabMWP": _ITERATE + "as either a single numerical number or one option from A to D, " + _JSON,
-}
-# not in the indexed copy of the repository (it stores identical files once): taken to equal these
-INFERRED = {"GSM8K": "Object Counting", "MATH": "Object Counting", "HotpotQA": "AmbigNQ", "Penguins": "CSQA"}
-_CODE_FIX = (
-    'Based on the problems you found, improve your code in the JSON format as follows: {"code":"improved code"}.'
-)
-_CORRECTION_ZS = {
-    **{
-        s: _QA + _FIX + _SPEC[INFERRED.get(s, s)] + "\nImproved solution and answer:"
-        for s in SOURCES
-        if s not in (*CODE, "Repeat Copy")
-    },
-    "Repeat Copy": _QA + "Based on the problems you found, improve your answer in the JSON format as follows: "
-    '{"answer":"improved answer"}.\nImproved answer:',
-    "MBPP": _QA + _CODE_FIX + "\nImproved code:",
-    "HumanEval": "Code:\n{solution}\nAnalysis and verdict: {critique}\n" + _CODE_FIX + "\nImproved code:",
-}
-
-
-@dataclass(frozen=True)
-class PromptInfo:
-    """One prompt file as ``DataProcessor.load_single_prompt`` splits it."""
-
-    instruction: str
-    examples: str
-    question_template: str
-    answer_pattern: str
-
-    def fill(self, **blanks: str) -> str:
-        """``prepare_question_with_template`` + ``set_prompt`` (every example kept), stripped."""
-        q = self.question_template
-        for name in re.findall(r"\{(question|solution|critique)}", q):
-            q = q.replace("{" + name + "}", blanks[name])
-        return (self.instruction + self.examples + q).strip()
-
-
-def parse_prompt_file(text: str) -> PromptInfo:
-    instruction = examples = question = pattern = ""
-    for part in text.split("\n# ########## #"):
-        if "#instruction#" in part:
-            instruction = part.replace("#instruction#\n", "").replace("#instruction#", "")
-        elif "#Example#" in part:
-            examples = part.replace("#Example#\n", "").replace("#Example#", "")
-        elif "#Question#" in part:
-            question = part.replace("#Question#\n", "").replace("#Question#", "")
-        elif "#Answer Format#" in part:
-            pattern = part.replace("#Answer Format#", "").strip()
-    return PromptInfo(instruction, examples if examples.strip() else "", question, pattern)
-
-
-def builtin_prompt(task: str, source: str, prompt_type: str) -> PromptInfo:
-    """The built-in zero-shot templates (zs-crit-cot); other prompt types need ``prompt_dir``."""
-    if prompt_type != ("zs-crit-cot" if task == "critique" else "zs-cot"):
-        raise ValueError(
-            f"criticbench: prompt type {prompt_type!r} is not built in (only zs-crit-cot is); pass "
-            "--option prompt_dir=PATH to the authors' src/prompt folder (github.com/CriticBench/CriticBench)"
-        )
-    if task == "critique":
-        return PromptInfo("", "", _CRITIQUE_ZS.get(source, _CRITIQUE_ZS_DEFAULT), "json: verdict")
-    return PromptInfo("", "", _CORRECTION_ZS[source], "json: code" if source in CODE else "json: answer")
-
-
-def answer_pattern(task: str, source: str, prompt_type: str) -> str:
-    """The ``#Answer Format#`` of the authors' file for (task, source, prompt type)."""
-    if task == "critique":
-        return "json: verdict" if prompt_type == "zs-crit-cot" else "[[correct/wrong]]"
-    if prompt_type == "fs":
-        return "code" if source in CODE else "[[]]"
-    return "json: code" if source in CODE else "json: answer"
-
-
-# --- parsing (src/utils/parser.py) ------------------------------------------------------------------------
-def extract_answer_str(pred_str: str, pattern: str) -> str:
-    """``extract_answer_str_by_answer_pattern``: a JSON key (``json: key``) or the last ``[[...]]``."""
-    result = pred_str
-    if "json" in pattern:
-        dicts = re.findall(r"\{.*?}", pred_str, re.DOTALL)
-        key = pattern.replace("json:", "").strip()
-        if dicts and key in dicts[0]:
-            pred_str = dicts[0]
-        try:
-            result = str(json.loads(pred_str)[key])
-        except (json.JSONDecodeError, KeyError, TypeError):
-            found = re.findall(f"{key}.*?" + "}", pred_str, re.DOTALL)
-            result = found[0] if found else pred_str
-    elif pattern == "[[]]":
-        found = re.findall(r"\[\[(.*?)]]", pred_str)
-        if found:
-            result = found[-1]
-    return result
-
-
-def parse_verdict(text: str, pattern: str) -> str | None:
-    """ "correct", "wrong" or None (unparsed), as ``extract_answer_by_question_source(task="critique")``."""
-    s = extract_answer_str(text, pattern).lower()
-    if "[[correct]]" in s and "[[wrong]]" not in s:
-        return "correct"
-    if "[[correct]]" not in s and "[[wrong]]" in s:
-        return "wrong"
-    if "wrong" in s or "incorrect" in s or "not correct" in s:
-        return "wrong"
-    return "correct" if "correct" in s else None
-
-
-_NUM_RE = r"-?\d*\.?\d+"
-
-
-def _strip_money(s: str) -> str:
-    return s.replace("$", "").replace("€", "").replace(",", "").replace("£", "").replace(", ", "")
-
-
-def extract_answer(pred_str: str, source: str, original_bug: bool = False) -> str:
-    """``extract_answer_by_question_source(task="correction")`` for every source but MATH.
-
-    TabMWP: the authors drop a final fraction ("... is 3/4." gives "."): the number search runs on the
-    text after the fraction and its empty result overwrites it. Fixed unless ``original_bug``.
-    """
-    if source in CODE or source == "Repeat Copy":
-        return pred_str
-    if source == "AmbigNQ":
-        return (pred_str.split("he answer is:")[-1] if "he answer is" in pred_str else pred_str).strip(".")
-    if source == "HotpotQA":
-        return (pred_str.split("he answer is")[-1] if "he answer is" in pred_str else pred_str).strip(".")
-    if source == "StrategyQA":
-        if "he answer is " in pred_str:
-            s = pred_str.split("he answer is ")[-1].lower()
-            yes, no = "yes" in s, "no" in s
-        else:
-            s = pred_str.lower()
-            yes, no = bool(re.search(r"\byes\b", s)), bool(re.search(r"\bno\b", s))
-        return "yes" if yes and not no else "no" if no and not yes else ""
-    if source in ("CSQA", "Date", "Penguins", "Colored Object"):
-        tail = pred_str.split("he answer is ")[-1] if "he answer is " in pred_str else pred_str
-        options = re.findall(r"\((.)\)", tail)
-        if options or "he answer is " in pred_str:
-            return options[-1] if options else ""
-        options = re.findall(r"\b(?:option: |answer: )?\(?([A-Za-z])\)?(?=[\s\.,:;]|$)", pred_str)
-        return options[-1] if options else ""
-    if source == "TabMWP":
-        s = pred_str.split("he answer is ")[-1] if "he answer is " in pred_str else pred_str
-        options = re.findall(r"\((.)\)", s)
-        pred = ""
-        if options:
-            pred = options[-1]
-        else:
-            s = _strip_money(s).replace(" /", "/").replace("/ ", "/")
-            fracs = re.findall(r"(\d+/\d+)", s)
-            if fracs:
-                pred = fracs[-1]
-                s = s.split(pred)[-1]
-            nums = re.findall(_NUM_RE, s)
-            if nums or not fracs or original_bug:
-                pred = nums[-1] if nums else s.strip(".")
-        return pred if pred != "" else s
-    if source == "AQuA":
-        for pat in (
-            r"he answer is (.)\).",
-            r"\b(.)\)",
-            r"\b[A-G]\b",
-            r"\b(?:option: |answer: )?\(?([A-G])\)?(?=[\s\.,:;]|$)",
-        ):
-            found = re.findall(pat, pred_str)
-            if found:
-                return found[-1]
-        return ""
-    if source in ("GSM8K", "Object Counting"):
-        s = pred_str.split("he answer is ")[-1] if "he answer is " in pred_str else pred_str
-        nums = re.findall(_NUM_RE, _strip_money(s))
-        return nums[-1] if nums else ""
-    raise ValueError(f"no answer extraction for source {source!r}")
-
-
-# --- grading (src/utils/grader.py) ------------------------------------------------------------------------
-def _is_digit(s: Any) -> bool:
-    try:
-        float(str(s).replace(",", ""))
-        return True
-    except ValueError:
-        return False
-
-
-def math_equal(prediction: Any, reference: Any, include_percentage: bool = True, is_close: bool = True) -> bool:
-    """The authors' ``math_equal``: numbers (also x/100 and x*100, rel_tol 1e-4), then bracket-stripped text."""
-    if _is_digit(prediction) and _is_digit(reference):
-        p = float(str(prediction).replace(",", ""))
-        r = float(str(reference).replace(",", ""))
-        for item in [r / 100, r, r * 100] if include_percentage else [r]:
-            if math.isclose(item, p, rel_tol=1e-4) if is_close else item == p:
-                return True
-        return False
-    if not prediction and prediction not in [0, False]:
-        return False
-    reference, prediction = str(reference).strip(), str(prediction).strip()
-    pred_s, ref_s = prediction, reference
-    if (prediction.startswith("[") and prediction.endswith("]") and not reference.startswith("(")) or (
-        prediction.startswith("(") and prediction.endswith(")") and not reference.startswith("[")
-    ):
-        pred_s, ref_s = pred_s.strip("[]()"), ref_s.strip("[]()")
-    for ch in "{}()":
-        ref_s, pred_s = ref_s.replace(ch, ""), pred_s.replace(ch, "")
-    if pred_s == ref_s:
-        return True
-    brackets = (
-        (prediction.startswith("[") and prediction.endswith("]"))
-        and (reference.startswith("[") and reference.endswith("]"))
-        or (prediction.startswith("(") and prediction.endswith(")"))
-        and (reference.startswith("(") and reference.endswith(")"))
-    )
-    if brackets:
-        pp, rp = prediction[1:-1].split(","), reference[1:-1].split(",")
-        if len(pp) == len(rp) and all(
-            math_equal(a, b, include_percentage, is_close) for a, b in zip(pp, rp, strict=True)
-        ):
-            return True
-    return False
-
-
-_PUNCT = frozenset(string.punctuation)
-
-
-def normalize_answer(s: str) -> str:
-    """SQuAD normalisation as ``grader.normalize_answer``: lower, drop punctuation and articles, squeeze."""
-    s = "".join(ch for ch in s.lower() if ch not in _PUNCT)
-    return " ".join(re.sub(r"\b(a|an|the)\b", " ", s).split())
-
-
-def em(answer: str, key: str) -> bool:
-    return normalize_answer(answer) == normalize_answer(key)
-
-
-def _shared_grader() -> Any:
-    try:
-        from assay.critics import grader
-    except ImportError as e:  # pragma: no cover - depends on the shared grader being installed
-        raise RuntimeError("criticbench: MATH / grader=shared need assay.critics.grader") from e
-    return grader
-
-
-def math_answer(raw: str, answer_str: str, original_bug: bool = False) -> str:
-    """The MATH answer: ``extract_latex_answer`` (boxed, "the answer is", else the *last number*).
-
-    Bug fixed unless ``original_bug``: an answer the prompt's format already isolated (``[[3/8]]``, a JSON
-    ``answer``) without boxed / "the answer is" is taken whole; upstream its last number ("8") is kept.
-    """
-    g = _shared_grader()
-    isolated = answer_str != raw and "boxed" not in answer_str and "he answer is" not in answer_str
-    if isolated and not original_bug:
-        return g.normalize(answer_str.strip())
-    return g.extract_answer(answer_str) or ""
-
-
-def grade(source: str, raw: str, pattern: str, answers: Sequence[Any], question: str, opts: Options) -> dict[str, Any]:
-    """The corrected answer and whether it is right: {"answer", "correct" (bool|None), "error"}."""
-    answer_str = extract_answer_str(raw, pattern)
-    if source in CODE:
-        return _grade_code(source, raw, answer_str, pattern, answers, question, opts)
-    if source == "MATH":
-        pred = math_answer(raw, answer_str, opts.original_bug)
-        ok = pred != "" and any(_shared_grader().equivalent(pred, str(g)) for g in answers)
-        return {"answer": pred, "correct": bool(ok), "error": None}
-    pred = extract_answer(answer_str, source, opts.original_bug)
-    if source in ("HotpotQA", "AmbigNQ"):
-        ok = any(em(pred, str(g)) for g in answers)
-    elif source in CHOICE:
-        ok = any(math_equal(str(g).lower(), pred.lower()) for g in answers)
-    elif source == "Repeat Copy":
-        pred = raw.strip()
-        ok = any(math_equal(pred, g) for g in answers)
-    elif opts.grader == "shared" and source in NUMERIC:
-        ok = pred != "" and any(_shared_grader().equivalent(pred, str(g)) for g in answers)
-    else:
-        lower = [g.lower() if isinstance(g, str) else g for g in answers]
-        ok = any(math_equal(pred.lower(), g) for g in lower)
-    return {"answer": pred, "correct": bool(ok), "error": None}
-
-
-def _grade_code(
-    source: str, raw: str, answer_str: str, pattern: str, answers: Sequence[Any], question: str, opts: Options
-) -> dict[str, Any]:
-    """``check_code``: program = cleaned code + "\\n" + answer[0] (the tests), passed = it runs cleanly."""
-    code = raw if (opts.original_bug or "json" not in pattern) else answer_str
-    if source == "HumanEval":
-        if "def" not in code:
-            code = question + code
-        code = code.replace("[DONE]", "").replace("[BEGIN]", "").replace("```python", "").replace("```", "")
-    else:
-        code = code.replace("[DONE]", "").replace("[BEGIN]", "")
-    # executed later for all items at once (execute_code): HF code_eval runs candidate + "\n" + test
-    return {"answer": code, "correct": None, "error": None, "program": code + "\n" + str(answers[0])}
-
-
-def _sandbox() -> Callable[[str], Any] | None:
-    """``assay.sandbox.run_python`` with code_eval's 3-second limit, or None when it is not installed."""
-    try:
-        from assay.sandbox import Limits, run_python
-    except ImportError:
-        return None
-    limits = Limits(wall_s=15.0, cpu_s=3.0)  # code_eval's 3 s timeout as CPU time; wall clock capped at 15 s
-    return lambda program: run_python(program, limits=limits)
-
-
-def execute_code(records: Sequence[Record]) -> None:
-    """Run every pending code correction (``correction.program``) on the sandbox pool; fill correct/error."""
-    pending = [r["correction"] for r in records if r.get("correction") and "program" in r["correction"]]
-    run = _sandbox()
-    if run is None:
-        for c in pending:
-            c.update(correct=None, error="not supported: code correction needs execution and assay.sandbox is missing")
-            del c["program"]
-        return
-    from assay.sandbox import run_many
-
-    results = run_many([lambda p=c["program"]: run(p) for c in pending])
-    for c, res in zip(pending, results, strict=True):
-        del c["program"]
-        c.update(correct=bool(res.ok), error=None if res.ok else f"{res.status}: {res.stderr[-500:]}")
-
-
-# --- data -----------------------------------------------------------------------------------------------
-def from_row(row: Row) -> Item:
-    source = get_str(row, "question_source")
-    if source not in SOURCES:
-        raise DataError.at(row, "question_source", f"unknown source {source!r}; expected one of {list(SOURCES)}")
-    label = row.data.get("response_label")
-    if isinstance(label, int) and not isinstance(label, bool) and label in (0, 1):
-        label = bool(label)
-    if not isinstance(label, bool):
-        raise DataError.at(row, "response_label", f"expected a bool (the response is correct), got {label!r:.40}")
-    answers = optional(row, "answer")
-    if answers is None or (isinstance(answers, str) and not answers.strip()):
-        raise DataError.at(row, "answer", "missing (the gold answer(s))")
-    answers = list(answers) if isinstance(answers, list | tuple) else [answers]
-    if not answers or any(a is None for a in answers):
-        raise DataError.at(row, "answer", f"expected gold answers, got {answers!r:.60}")
-    data = {
-        "question": get_str(row, "question"),
-        "response": get_str(row, "response", allow_empty=True),
-        "response_label": label,
-        "answers": answers,
-        "domain": get_str(row, "question_type"),
-    }
-    return Item(id=row_id(row), data=data, meta={"subset": source})
 
 
 def load(opts: LoadOptions) -> LoadResult:
+    """The ``test`` split (hub or ``--data``) as Items, bad rows located or skipped as asked."""
     from assay.data.collect import collect
     from assay.data.rows import read_rows
 
@@ -479,15 +94,7 @@ def load(opts: LoadOptions) -> LoadResult:
     )
 
 
-# --- options, prompts, protocol ---------------------------------------------------------------------------
-@lru_cache(maxsize=256)
-def _prompt_file(path: str) -> PromptInfo:
-    p = Path(path)
-    if not p.is_file():
-        raise FileNotFoundError(f"criticbench: prompt file {p} not found (prompt_dir = the authors' src/prompt)")
-    return parse_prompt_file(p.read_text(encoding="utf-8"))
-
-
+# --- options and protocol -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Options:
     prompt: str | None = None  # None: zs-crit-cot for a run; the file name's type (else "fs") for predictions
@@ -500,15 +107,10 @@ class Options:
         return self.prompt or "zs-crit-cot"
 
     def prompt_info(self, task: str, source: str, prompt_type: str) -> PromptInfo:
-        if self.prompt_dir is None:
-            return builtin_prompt(task, source, prompt_type)
-        name = (CRITIQUE_FILES if task == "critique" else CORRECTION_FILES)[prompt_type]
-        return _prompt_file(str(Path(self.prompt_dir) / task / source / name))
+        return prompt_info(task, source, prompt_type, self.prompt_dir)
 
     def pattern(self, task: str, source: str, prompt_type: str) -> str:
-        if self.prompt_dir is not None:
-            return self.prompt_info(task, source, prompt_type).answer_pattern
-        return answer_pattern(task, source, prompt_type)
+        return prompt_pattern(task, source, prompt_type, self.prompt_dir)
 
 
 OPTIONS = {
@@ -532,12 +134,6 @@ def make_options(values: Mapping[str, str]) -> Options:
     if o.grader not in ("authors", "shared"):
         raise ValueError(f"criticbench: grader must be authors or shared, got {o.grader!r}")
     return o
-
-
-def cut_at_stop(text: str) -> str:
-    """The generation up to the first stop string (what vLLM returns with ``stop=STOP``)."""
-    cut = min((i for i in (text.find(s) for s in STOP) if i >= 0), default=len(text))
-    return text[:cut]
 
 
 def run_protocol(samples: Sequence[Any], ctx: Any, opts: Options) -> list[Record]:
@@ -603,7 +199,10 @@ def _record(
         else:
             pattern = opts.pattern("correction", source, corr_type)
             d = s.data
-            correction.update(grade(source, corr_text, pattern, d["answers"], d["question"], opts))
+            bug = opts.original_bug
+            correction.update(
+                grade(source, corr_text, pattern, d["answers"], d["question"], grader=opts.grader, original_bug=bug)
+            )
     return {
         "id": s.id,
         "subset": source,
@@ -614,43 +213,6 @@ def _record(
     }
 
 
-# --- released outputs (the authors' output/<model>/{critique,correction}/<type>_result_<time>.jsonl) -------
-def _type_from_name(path: Path, task: str) -> str | None:
-    prefix = path.name.split("_result_")[0] if "_result_" in path.name else None
-    known = CRITIQUE_FILES if task == "critique" else CORRECTION_FILES
-    return prefix if prefix in known else None
-
-
-def _find(path: Path, task: str) -> Path | None:
-    folder = path / task
-    if not folder.is_dir():
-        return None
-    files = sorted(folder.glob("*.jsonl"))
-    if len(files) > 1:
-        raise DataError(str(folder), None, None, f"several result files, pass one: {[f.name for f in files]}")
-    return files[0] if files else None
-
-
-def _read_results(path: Path) -> dict[str, dict[str, str]]:
-    """{"critique_result": {id: text}, "correction_result": {id: text}} from one result file."""
-    from assay.data.rows import read_rows
-
-    out: dict[str, dict[str, str]] = {}
-    for row in read_rows(str(path)):
-        rid = row_id(row)
-        keys = [k for k in ("critique_result", "correction_result") if k in row.data]
-        if not keys:
-            raise DataError.at(
-                row, "critique_result", "missing (a result row holds critique_result or correction_result)"
-            )
-        for key in keys:
-            seen = out.setdefault(key, {})
-            if rid in seen:
-                raise DataError.at(row, "id", f"duplicate id {rid!r}")
-            seen[rid] = get_str(row, key, allow_empty=True)
-    return out
-
-
 def predictions(path: Path, opts: LoadOptions, o: Options) -> PredictionsResult:
     """Records from released critique (and correction) results, joined by id with the dataset.
 
@@ -659,36 +221,19 @@ def predictions(path: Path, opts: LoadOptions, o: Options) -> PredictionsResult:
     prompt type (it fixes the answer format) is the ``prompt`` option, else the file name's prefix, else "fs".
     An id without a result is kept: a missing critique counts as unparsed, a missing correction as wrong.
     """
-    if path.is_dir():
-        crit_file, corr_file = _find(path, "critique"), _find(path, "correction")
-        if crit_file is None:
-            raise DataError(str(path), None, None, "no critique/<type>_result_<time>.jsonl (the authors' layout)")
-        crit = _read_results(crit_file).get("critique_result", {})
-        corr = _read_results(corr_file).get("correction_result", {}) if corr_file else None
-        files = [crit_file] + ([corr_file] if corr_file else [])
-    else:
-        crit_file = corr_file = path
-        both = _read_results(path)
-        if "critique_result" not in both:
-            raise DataError(str(path), None, "critique_result", "no row holds a critique_result")
-        crit, corr, files = both["critique_result"], both.get("correction_result"), [path]
-    crit_type = o.prompt or _type_from_name(crit_file, "critique") or "fs"
-    corr_type = None
-    if corr is not None:
-        named = _type_from_name(corr_file, "correction") if corr_file is not None else None
-        corr_type = CORRECTION_TYPE[o.prompt] if o.prompt else (named or CORRECTION_TYPE[crit_type])
+    rel = read_released(path, o.prompt)
     loaded = load(opts)
     records = []
     for s in loaded.samples:
         assert isinstance(s, Item)
-        ct = crit.get(s.id)
-        kt = corr.get(s.id) if corr is not None else None
-        records.append(_record(s, crit_type, ct, ct, corr_type, kt, kt, o))
+        ct = rel.critiques.get(s.id)
+        kt = rel.corrections.get(s.id) if rel.corrections is not None else None
+        records.append(_record(s, rel.critique_type, ct, ct, rel.correction_type, kt, kt, o))
     execute_code(records)
     digest = hashlib.sha256(loaded.fingerprint.encode())
-    for f in files:
+    for f in rel.files:
         digest.update(f.read_bytes())
-    source = ", ".join(str(f) for f in files) + f" + {loaded.source}"
+    source = ", ".join(str(f) for f in rel.files) + f" + {loaded.source}"
     return PredictionsResult(records, source, digest.hexdigest(), loaded.skipped)
 
 
@@ -707,43 +252,6 @@ def outcome(record: Record) -> dict[str, Any]:
         "verdict_right": int(pred_wrong == gold_wrong),
         "correction": correct,
     }
-
-
-def f1_wrong(a: np.ndarray) -> np.ndarray:
-    """F1 of the class "wrong" over (B, n, 2) arrays of [gold_wrong, pred_wrong]; 0 with no positive."""
-    g, p = a[..., 0], a[..., 1]
-    tp = (g * p).sum(axis=-1)
-    den = 2 * tp + ((1 - g) * p).sum(axis=-1) + (g * (1 - p)).sum(axis=-1)
-    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
-
-
-def _mean(a: np.ndarray) -> np.ndarray:
-    return a.mean(axis=-1) if a.shape[-1] else np.full(a.shape[:-1], np.nan)
-
-
-def _levels(
-    cells: dict[tuple[str, str], list[Any]], stat: Callable[[np.ndarray], np.ndarray], seed: int, n_boot: int, key: str
-) -> dict[str, Any]:
-    """``stat`` overall, per task and per domain, bootstrapped within (task, domain) cells."""
-    from assay.metrics.bootstrap import stratified_cis
-
-    cells = {k: v for k, v in cells.items() if v}
-    if not cells:
-        return {}
-    names = {f"{t}\x00{d}": (t, d) for t, d in cells}
-    groups = {n: np.asarray(cells[td], dtype=float) for n, td in names.items()}
-
-    def over(select: Callable[[tuple[str, str]], bool]) -> Callable[[Mapping[str, np.ndarray]], np.ndarray]:
-        chosen = sorted(n for n, td in names.items() if select(td))
-        return lambda sampled: stat(np.concatenate([sampled[n] for n in chosen], axis=1))
-
-    stats = {"overall": over(lambda td: True)}
-    counts = {"overall": sum(len(v) for v in groups.values())}
-    for level, i in (("task", 0), ("domain", 1)):
-        for value in sorted({td[i] for td in names.values()}):
-            stats[f"{level}:{value}"] = over(lambda td, i=i, v=value: td[i] == v)
-            counts[f"{level}:{value}"] = sum(len(groups[n]) for n, td in names.items() if td[i] == value)
-    return stratified_cis(groups, stats, seed, n_boot, n=counts, key=key)
 
 
 def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, Any]:
@@ -768,9 +276,9 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
                 unsupported += 1
             else:
                 corr_cells.setdefault(cell, []).append(o["correction"])
-    f1 = _levels(f1_cells, f1_wrong, seed, n_boot, "criticbench:f1")
-    disc = _levels(disc_cells, _mean, seed, n_boot, "criticbench:disc")
-    corr_m = _levels(corr_cells, _mean, seed, n_boot, "criticbench:correction")
+    f1 = levels(f1_cells, f1_wrong, seed, n_boot, "criticbench:f1")
+    disc = levels(disc_cells, mean_or_nan, seed, n_boot, "criticbench:disc")
+    corr_m = levels(corr_cells, mean_or_nan, seed, n_boot, "criticbench:correction")
 
     def split(m: Mapping[str, Any], level: str) -> dict[str, Any]:
         return {k.split(":", 1)[1]: v for k, v in m.items() if k.startswith(level + ":")}
