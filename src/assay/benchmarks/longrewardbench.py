@@ -192,6 +192,10 @@ def _scores(record: Record) -> list[float]:
 
 def outcome_with(record: Record, ties: str = "expected") -> dict[str, Any]:
     """Rank-position credit of one record; ``ties`` "expected" (default) or "original" (replayed order)."""
+    if "judgements" in record:  # a generative judge: Long-RM's compare_shuffled on its verdicts
+        from assay.protocols.judge_pairwise import judge_outcome
+
+        return judge_outcome(record)
     scores = _scores(record)
     ranking = list(range(1, len(scores) + 1))  # responses are listed best first
     if ties == "expected":

@@ -88,6 +88,21 @@ def parse_judgebench(text: str) -> Verdict:
     return Verdict(matches[0].strip("\n").replace(">>", ">").strip(), True, text)
 
 
+def parse_judgebench_vanilla(text: str) -> Verdict:
+    """JudgeBench vanilla judge: the whole output, stripped, must be "Output (a)" or "Output (b)".
+
+    ScalerLab/JudgeBench ``utils/judges.py`` ``Vanilla.extract_pairwise_result(output.strip())``:
+    ``"Output (a)"`` -> "A>B", ``"Output (b)"`` -> "B>A", anything else raises, which ``run_judge.py``
+    catches and records as a None judgment (a decision of None). Exact, case-sensitive comparison.
+    """
+    stripped = text.strip()
+    if stripped == "Output (a)":
+        return Verdict("A>B", True, text)
+    if stripped == "Output (b)":
+        return Verdict("B>A", True, text)
+    return Verdict.invalid(text, 'output is not exactly "Output (a)" or "Output (b)"')
+
+
 _RM_R1_TYPE = re.compile(r"<type>\s*(Reasoning|Chat)\s*</type>")
 
 
@@ -192,13 +207,48 @@ def parse_pc2(text: str) -> Verdict:
     return Verdict(min(value, 300.0), True, text, reason)
 
 
+_PC2_CRITERIA_LINE = re.compile(r"^\s*(\d+)\.\s+(.+?)\s*\|\s*(.+?)\s*$", re.MULTILINE)
+_PC2_RESULT_BLOCK = re.compile(r"<The Start of Evaluation Result>(.*?)<The End of Evaluation Result>", re.DOTALL)
+
+
+def parse_pc2_criteria(text: str) -> Verdict:
+    """PC2 / Feedbacker criteria round: the weighted ``N. description | weight`` lines, sorted by N.
+
+    liudan193/Feedbacker ``evaluation/2.1.generate_criteria.py`` ``extract_criteria``: replace "%" by "" and
+    "_" by "/", then "\\\\", "\\" and "//" by "/"; find ``^\\s*(\\d+)\\.\\s+(.+?)\\s*\\|\\s*(.+?)\\s*$``
+    (multiline); none -> None (the item is not kept there); else the lines re-joined in ascending N.
+    """
+    norm = text.replace("%", "").replace("_", "/")
+    norm = norm.replace("\\\\", "/").replace("\\", "/").replace("//", "/")
+    matches = _PC2_CRITERIA_LINE.findall(norm)
+    if not matches:
+        return Verdict.invalid(text, "no 'N. description | weight' line")
+    matches = sorted(matches, key=lambda x: int(x[0]))
+    return Verdict("\n".join(f"{n}. {d.strip()} | {w.strip()}" for n, d, w in matches), True, text)
+
+
+def parse_pc2_critique(text: str) -> Verdict:
+    """PC2 / Feedbacker baseline critique: the last evaluation-result block, if it holds "Weighted Score: [".
+
+    ``evaluation/2.2.evaluate_baseline.py`` ``extract_critic_score``: ``re.findall(r'<The Start of Evaluation
+    Result>(.*?)<The End of Evaluation Result>', re.DOTALL)``; the last match if "Weighted Score: [" is in it.
+    """
+    matches = _PC2_RESULT_BLOCK.findall(text)
+    if matches and "Weighted Score: [" in matches[-1]:
+        return Verdict(matches[-1], True, text)
+    return Verdict.invalid(text, "no evaluation result block with 'Weighted Score: ['")
+
+
 PARSERS: dict[str, Callable[..., Verdict]] = {
     "rewardbench": parse_pairwise,
     "rewardbench2": parse_rewardbench2_four,
     "rewardbench-ratings": parse_rewardbench_ratings,
     "judgebench": parse_judgebench,
+    "judgebench-vanilla": parse_judgebench_vanilla,
     "rm-r1": parse_rm_r1,
     "ranking": parse_ranking,
     "rating": parse_rating,
     "pc2": parse_pc2,
+    "pc2-criteria": parse_pc2_criteria,
+    "pc2-critique": parse_pc2_critique,
 }
