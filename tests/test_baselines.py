@@ -102,3 +102,28 @@ def test_leaderboard_and_report_show_baselines(tmp_path: Path, cache_dir: Path) 
     assert "baseline: shorter (n=4)" in text and "25.0" in text
     html = write_report(views, tmp_path / "report.html").read_text()
     assert 'class="baseline"' in html and "baseline: length (n=4)" in html
+
+
+def test_position_baselines_only_for_pairwise_verdicts_in_the_parsers_vocabulary() -> None:
+    seen: list[list[str]] = []
+
+    def spy(rec: dict) -> dict:
+        seen.append([j["verdict"] for j in rec.get("judgements", [])])
+        return {"credit": 0.0}
+
+    base = {"id": "a", "subset": "s", "kind": "pair", "chosen": "xx", "rejected": "y"}
+    jb = {
+        **base,
+        "judge": {"mode": "pairwise", "parser": "judgebench"},
+        "judgements": [{"chosen_label": "A", "verdict": "invalid", "valid": False}],
+    }
+    out = pairwise_baselines([jb], spy, _mean, seed=0, n_boot=10)
+    assert out is not None and {"always_A", "always_B"} <= set(out)
+    assert ["A>B"] in seen and ["B>A"] in seen
+    rating = {
+        **base,
+        "judge": {"mode": "rating", "parser": "rating"},
+        "judgements": [{"response": "chosen", "verdict": 7, "valid": True}],
+    }
+    out = pairwise_baselines([rating], spy, _mean, seed=0, n_boot=10)
+    assert out is not None and set(out) == {"length", "shorter"}

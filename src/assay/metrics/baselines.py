@@ -6,8 +6,10 @@ is seeded per item). For every run whose items are all pairs, metrics.json carri
 
 * ``length``: the longer response (Unicode characters, as ``baseline:length``) is preferred;
 * ``shorter``: the shorter one is preferred;
-* for generative-judge runs, ``always_A`` / ``always_B``: a judge that names the same position in every
-  judgement, with the run's recorded placements (both orders included when the run used them).
+* for pairwise-verdict judge runs, ``always_A`` / ``always_B``: a judge that names the same position in
+  every judgement, with the run's recorded placements (both orders included when the run used them), in
+  the parser's own verdict vocabulary (``A`` or ``A>B``). Rating, ranking and PC2 runs get the length
+  baselines only.
 
 Each baseline is the benchmark's ``aggregate`` over synthetic records built from the run's records
 (so weights, tie rules and CIs are the benchmark's own), with the same seed: it is a pure function of
@@ -28,13 +30,35 @@ def _scalar(rec: Record, chosen: float, rejected: float) -> Record:
     return out
 
 
-def _fixed_verdict(rec: Record, verdict: str) -> Record:
+# the verdict value meaning "the answer shown first/second is better", per pairwise parser
+POSITION_VERDICTS: dict[str, tuple[str, str]] = {
+    "rewardbench": ("A", "B"),
+    "rm-r1": ("A", "B"),
+    "judgebench": ("A>B", "B>A"),
+    "judgebench-vanilla": ("A>B", "B>A"),
+}
+
+
+def _fixed_verdict(rec: Record, position: int) -> Record:
+    verdict = POSITION_VERDICTS[_parser(rec) or ""][position]
     out = {k: v for k, v in rec.items() if k != "outcome"}
     out["judgements"] = [
         {**j, "verdict": verdict, "valid": True, "raw": f"[[{verdict}]]", "reason": "baseline"}
         for j in rec["judgements"]
     ]
     return out
+
+
+def _parser(rec: Record) -> str | None:
+    """The parser of a pairwise-verdict judge record (None for rating, ranking, PC2... records)."""
+    judge = rec.get("judge")
+    if isinstance(judge, dict):
+        return str(judge.get("parser")) if judge.get("mode") == "pairwise" else None
+    # records written before the judge block existed: RewardBench's pairwise verdicts
+    js = rec.get("judgements")
+    if isinstance(js, list) and js and all(isinstance(j, dict) and j.get("chosen_label") in ("A", "B") for j in js):
+        return "rewardbench"
+    return None
 
 
 BUILDERS: dict[str, tuple[str, Callable[[Record], Record]]] = {
@@ -48,8 +72,14 @@ BUILDERS: dict[str, tuple[str, Callable[[Record], Record]]] = {
     ),
 }
 JUDGE_BUILDERS: dict[str, tuple[str, Callable[[Record], Record]]] = {
-    "always_A": ("a judge that always answers A, with the run's placements", lambda r: _fixed_verdict(r, "A")),
-    "always_B": ("a judge that always answers B, with the run's placements", lambda r: _fixed_verdict(r, "B")),
+    "always_A": (
+        "a judge that always prefers the first answer (A), with the run's placements",
+        lambda r: _fixed_verdict(r, 0),
+    ),
+    "always_B": (
+        "a judge that always prefers the second answer (B), with the run's placements",
+        lambda r: _fixed_verdict(r, 1),
+    ),
 }
 
 
@@ -67,7 +97,7 @@ def pairwise_baselines(
     ):
         return None
     builders = dict(BUILDERS)
-    if all(isinstance(r.get("judgements"), list) and r["judgements"] for r in records):
+    if all(_parser(r) in POSITION_VERDICTS for r in records):  # pairwise verdicts: position baselines apply
         builders.update(JUDGE_BUILDERS)
     out: dict[str, Any] = {}
     for name, (rule, build) in builders.items():
