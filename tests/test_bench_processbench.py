@@ -14,6 +14,9 @@ import pytest
 
 from assay.benchmarks import processbench as pb
 from assay.benchmarks.registry import LoadOptions, get
+from assay.critics import process_metrics as pm
+from assay.critics import process_prompts as pp
+from assay.critics.processbench_data import KIND_CRITIC
 from assay.models.generation import GenerateRequest, Generation, SamplingConfig
 from assay.samples import Item
 from conftest import shared_data
@@ -22,7 +25,7 @@ from conftest import shared_data
 
 
 def test_prompt_is_the_authors_template_with_paragraph_tags() -> None:
-    text = pb.critique_prompt("What is 1+1?", ["1+1=3.", "So 3."], 0)
+    text = pp.critique_prompt("What is 1+1?", ["1+1=3.", "So 3."], 0)
     assert text.startswith(
         "The following is a math problem and a solution (split into paragraphs, enclosed with tags and indexed "
         "from 0):\n\n[Math Problem]\n\nWhat is 1+1?\n\n[Solution]\n\n"
@@ -32,8 +35,8 @@ def test_prompt_is_the_authors_template_with_paragraph_tags() -> None:
 
 
 def test_deepcritic_numbering_prefixes_steps_unless_they_have_one() -> None:
-    assert pb.tagged_response(["a", "Step 2: b", "c"], 1) == "Step 1: a\n\nStep 2: b\n\nStep 3: c"
-    text = pb.critique_prompt("Q", ["a"], 1)
+    assert pp.tagged_response(["a", "Step 2: b", "c"], 1) == "Step 1: a\n\nStep 2: b\n\nStep 3: c"
+    text = pp.critique_prompt("Q", ["a"], 1)
     assert "with i indexed starting from 1" in text and "<Solution>\nStep 1: a\n</Solution>" in text
     assert text.endswith("put your final answer (i.e., the step index) in \\boxed{}.")
 
@@ -55,7 +58,7 @@ def test_deepcritic_numbering_prefixes_steps_unless_they_have_one() -> None:
     ],
 )
 def test_authors_boxed_parse(text: str, expected: int | None) -> None:
-    assert pb.to_index(pb.extract_boxed(text)) == expected
+    assert pm.to_index(pm.extract_boxed(text)) == expected
 
 
 @pytest.mark.parametrize(
@@ -69,23 +72,23 @@ def test_authors_boxed_parse(text: str, expected: int | None) -> None:
     ],
 )
 def test_balanced_boxed_parse(text: str, expected: int | None) -> None:
-    assert pb.to_index(pb.extract_boxed(text, "balanced")) == expected
+    assert pm.to_index(pm.extract_boxed(text, "balanced")) == expected
 
 
 def test_unknown_parse_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown parse"):
-        pb.extract_boxed("\\boxed{1}", "loose")
+        pm.extract_boxed("\\boxed{1}", "loose")
 
 
 def test_vote_is_counter_most_common_on_strings() -> None:
     # a tie goes to the answer seen first, exactly as Counter.most_common(1)
-    assert pb.vote(["2", "1", "1", "2"]) == (2, True)
+    assert pm.vote(["2", "1", "1", "2"]) == (2, True)
     assert Counter(["2", "1", "1", "2"]).most_common(1)[0][0] == "2"
-    assert pb.vote(["1", "2", "2", "1"]) == (1, True)
-    assert pb.vote(["3", None, "3", "1"]) == (3, False)  # boxless samples drop out of the vote
+    assert pm.vote(["1", "2", "2", "1"]) == (1, True)
+    assert pm.vote(["3", None, "3", "1"]) == (3, False)  # boxless samples drop out of the vote
     # votes are on strings: a winning non-integer answer makes the item invalid even if ints were present
-    assert pb.vote(["1", "x", "x"]) == (None, False)
-    assert pb.vote([None, None]) == (None, False)
+    assert pm.vote(["1", "x", "x"]) == (None, False)
+    assert pm.vote([None, None]) == (None, False)
 
 
 @pytest.mark.parametrize(
@@ -102,24 +105,24 @@ def test_vote_is_counter_most_common_on_strings() -> None:
     ],
 )
 def test_match_rule(pred: int | None, label: int, numbering: int, match: bool) -> None:
-    assert pb.is_match(pred, label, numbering) is match
+    assert pm.is_match(pred, label, numbering) is match
 
 
 # ---------------------------------------------------------------- metrics on hand cases
 
 
 def test_f1_including_zero_denominators() -> None:
-    assert pb.f1_of(0.5, 1.0) == pytest.approx(2 / 3)
-    assert pb.f1_of(1.0, 0.0) == 0.0
-    assert pb.f1_of(0.0, 0.0) == 0.0  # harmonic mean of two zeros (numpy gives NaN upstream)
-    assert math.isnan(pb.f1_of(float("nan"), 1.0))  # an undefined accuracy stays undefined
+    assert pm.f1_of(0.5, 1.0) == pytest.approx(2 / 3)
+    assert pm.f1_of(1.0, 0.0) == 0.0
+    assert pm.f1_of(0.0, 0.0) == 0.0  # harmonic mean of two zeros (numpy gives NaN upstream)
+    assert math.isnan(pm.f1_of(float("nan"), 1.0))  # an undefined accuracy stays undefined
 
 
 def _rec(i: int, subset: str, label: int, text: str, numbering: int = 0) -> dict[str, Any]:
     return {
         "id": f"{subset}-{i}",
         "subset": subset,
-        "kind": pb.KIND_CRITIC,
+        "kind": KIND_CRITIC,
         "problem": "p",
         "steps": ["a", "b", "c", "d"],
         "label": label,
@@ -354,34 +357,57 @@ def test_bad_label_is_a_located_data_error(tmp_path: Path) -> None:
 # ---------------------------------------------------------------- end to end with the embedded model
 
 
+def _shortest_real_rows(n_each: int) -> list[dict[str, Any]]:
+    """The ``n_each`` shortest (characters of problem + steps, then id) correct and erroneous gsm8k rows."""
+    rows = json.loads(shared_data("processbench", "gsm8k.json").read_text())
+
+    def size(r: dict[str, Any]) -> tuple[int, str]:
+        return len(r["problem"]) + sum(len(s) for s in r["steps"]), r["id"]
+
+    correct = sorted((r for r in rows if r["label"] == -1), key=size)[:n_each]
+    wrong = sorted((r for r in rows if r["label"] != -1), key=size)[:n_each]
+    chosen = {r["id"] for r in correct + wrong}
+    return [r for r in rows if r["id"] in chosen]
+
+
 @pytest.mark.slow
-def test_end_to_end_critic_run_and_rescore(tmp_path: Path, cache_dir: Path) -> None:
+def test_end_to_end_critic_run_rescore_and_cache(tmp_path: Path, cache_dir: Path) -> None:
     import assay
     from assay.records.rescore import rescore
     from assay.records.rundir import load_run
 
-    data = shared_data("processbench")
-    run = assay.evaluate(
-        "processbench",
-        "hfgen:default",
-        data=str(data),
-        subsets=("gsm8k",),
-        limit=2,
-        max_tokens=64,
-        n_boot=200,
-        out=str(tmp_path / "run"),
-        cache_dir=str(cache_dir),
-    )
-    assert [r["id"] for r in run.records] == ["gsm8k-0", "gsm8k-1"]
+    rows = _shortest_real_rows(2)
+    data = tmp_path / "gsm8k.json"  # the official schema: a JSON array of rows
+    data.write_text(json.dumps(rows))
+    opts = {"data": str(data), "subsets": ("gsm8k",), "limit": 4, "max_tokens": 32, "cache_dir": str(cache_dir)}
+    run = assay.evaluate("processbench", "hfgen:default", n_boot=200, out=str(tmp_path / "run"), **opts)
+    assert [r["id"] for r in run.records] == [r["id"] for r in rows] and len(run.records) == 4
     for r in run.records:
-        assert len(r["critiques"]) == 1 and r["critiques"][0]  # the raw output is kept
-        assert r["outcome"]["valid"] == (pb.to_index(pb.extract_boxed(r["critiques"][0])) is not None)
+        assert len(r["critiques"]) == 1 and r["critiques"][0]  # the raw output is kept, valid or not
+        parsed = pm.to_index(pm.extract_boxed(r["critiques"][0]))
+        assert r["outcome"]["valid"] == (parsed is not None) and r["outcome"]["prediction"] == parsed
+        assert r["outcome"]["match"] == pm.is_match(parsed, r["label"])
+    n_invalid = sum(1 for r in run.records if not r["outcome"]["valid"])
     g = run.metrics["process"]["gsm8k"]
-    assert g["n_error"] == 2 and g["n_correct"] == 0  # the first two gsm8k items have errors
-    assert g["invalid"] == sum(1 for r in run.records if not r["outcome"]["valid"])
-    assert run.manifest["counts"]["generated"] == 2
+    assert g["n_error"] == 2 and g["n_correct"] == 2
+    assert g["invalid"] == n_invalid == run.metrics["counts"]["invalid"] and g["invalid_rate"] == n_invalid / 4
+    # the metric, recomputed by hand from the per-item matches
+    err = [r["outcome"]["match"] for r in run.records if r["label"] != -1]
+    cor = [r["outcome"]["match"] for r in run.records if r["label"] == -1]
+    acc_err, acc_cor = sum(err) / 2, sum(cor) / 2
+    assert g["acc_err"]["n"] == 2 and g["acc_err"]["value"] == pytest.approx(acc_err)
+    assert g["acc_cor"]["n"] == 2 and g["acc_cor"]["value"] == pytest.approx(acc_cor)
+    f1 = 2 * acc_err * acc_cor / (acc_err + acc_cor) if acc_err + acc_cor else 0.0
+    assert math.isfinite(g["f1"]["value"]) and g["f1"]["value"] == pytest.approx(f1)
+    assert run.metrics["overall"]["value"] == pytest.approx(f1) and run.metrics["overall"]["n"] == 4
+    assert run.manifest["counts"]["generated"] == 4 and run.manifest["counts"]["cached"] == 0
     _, diffs = rescore(load_run(run.path))
     assert diffs == []
+
+    again = assay.evaluate("processbench", "hfgen:default", n_boot=200, out=str(tmp_path / "run2"), **opts)
+    assert again.manifest["counts"]["generated"] == 0 and again.manifest["counts"]["cached"] == 4
+    assert [r["critiques"] for r in again.records] == [r["critiques"] for r in run.records]
+    assert again.metrics == run.metrics
 
 
 def test_cli_score_on_a_release_folder(tmp_path: Path) -> None:

@@ -13,6 +13,8 @@ import pytest
 
 from assay.benchmarks import vlrmbench as v
 from assay.benchmarks.registry import LoadOptions, get
+from assay.critics import vlrm_metrics as vm
+from assay.critics import vlrm_prompts as vp
 from assay.models.generation import GenerateRequest, Generation, SamplingConfig
 from assay.samples import Item
 from conftest import shared_data
@@ -21,7 +23,7 @@ from conftest import shared_data
 
 
 def test_step_prompts_keep_the_authors_text() -> None:
-    p = v.STEP_PROMPTS["location_error"]
+    p = vp.STEP_PROMPTS["location_error"]
     assert p.startswith(
         "## Task Description\nBased on the provided image, question and AI assistant's reasoning process, your task "
         "is to identify the steps that contains location errors in the reasoning process.\n\n## Instructions\n"
@@ -30,10 +32,10 @@ def test_step_prompts_keep_the_authors_text() -> None:
     assert "0 indicates that the step does not contain errors, and 1 indicates that the step contains errors. \n" in p
     assert p.endswith("[Indicator for STEP 1, Indicator for STEP 2, ..., Indicator for STEP N]\n\n## Your Output: \n")
     # the authors' line continuation glues two instructions together in detail_error
-    assert "symbols are wrong - You need to assign" in v.STEP_PROMPTS["detail_error"]
-    assert "does not contain redundancy, and 1 indicates" in v.STEP_PROMPTS["redundant_det"]
-    assert v.STEP_PROMPTS["most_confidence"] == v.STEP_PROMPTS["step_correctness"]
-    assert v.FORESIGHT_PROMPT.endswith("## Only output Yes or No without additional explanation: \n")
+    assert "symbols are wrong - You need to assign" in vp.STEP_PROMPTS["detail_error"]
+    assert "does not contain redundancy, and 1 indicates" in vp.STEP_PROMPTS["redundant_det"]
+    assert vp.STEP_PROMPTS["most_confidence"] == vp.STEP_PROMPTS["step_correctness"]
+    assert vp.FORESIGHT_PROMPT.endswith("## Only output Yes or No without additional explanation: \n")
 
 
 @pytest.mark.parametrize(
@@ -48,33 +50,33 @@ def test_step_prompts_keep_the_authors_text() -> None:
     ],
 )
 def test_parse_steps(answer: str | None, n: int, expected: list[int]) -> None:
-    assert v.parse_steps(answer, n) == expected
+    assert vm.parse_steps(answer, n) == expected
 
 
 def test_f1_weightings_hand_computed() -> None:
     # gt [1,0,0,0], pred [1,1,0,0]: TP 1, FP 1, FN 0, TN 2
-    counts = v.confusion([1, 1, 0, 0], [1, 0, 0, 0])
+    counts = vm.confusion([1, 1, 0, 0], [1, 0, 0, 0])
     assert counts == [1, 1, 0, 2]
-    sup = v.f1_scores(counts, "support")
+    sup = vm.f1_scores(counts, "support")
     f1_pos, f1_neg = 2 / 3, 4 / 5  # 2TP/(2TP+FP+FN), 2TN/(2TN+FP+FN)
     assert float(sup["f1_pos"]) == pytest.approx(f1_pos) and float(sup["f1_neg"]) == pytest.approx(f1_neg)
     assert float(sup["f1_w"]) == pytest.approx(0.25 * f1_pos + 0.75 * f1_neg)  # n_pos 1, n_neg 3
-    assert float(v.f1_scores(counts, "authors")["f1_w"]) == pytest.approx(0.75 * f1_pos + 0.25 * f1_neg)
+    assert float(vm.f1_scores(counts, "authors")["f1_w"]) == pytest.approx(0.75 * f1_pos + 0.25 * f1_neg)
     # zero denominators: no positive label and none predicted -> F1_pos 0 (sklearn's zero_division)
-    z = v.f1_scores([0, 0, 0, 3], "support")
+    z = vm.f1_scores([0, 0, 0, 3], "support")
     assert float(z["f1_pos"]) == 0.0 and float(z["f1_neg"]) == 1.0 and float(z["f1_w"]) == 1.0
-    assert float(v.f1_scores([0, 0, 0, 3], "authors")["f1_w"]) == 0.0  # all weight on the empty class
+    assert float(vm.f1_scores([0, 0, 0, 3], "authors")["f1_w"]) == 0.0  # all weight on the empty class
     with pytest.raises(ValueError, match="weighting"):
-        v.f1_scores(counts, "macro")
+        vm.f1_scores(counts, "macro")
 
 
 def test_foresight_and_multi_solution_rules() -> None:
-    assert v.foresight_correct("Yes.", True) and not v.foresight_correct("No", True)
-    assert v.foresight_correct("Yes, no doubt", False)  # a word match anywhere counts (authors' regex)
-    assert not v.foresight_correct("Yesterday", True)  # word boundaries
-    assert v.parse_pair("[8, 3]") == [8, 3]
-    assert v.parse_pair("Response 1: 8, Response 2: 3") == [2, 3]  # the LAST two numbers
-    assert v.parse_pair(None) == [0, 0] and v.parse_pair("7") == [7, 0]
+    assert vm.foresight_correct("Yes.", True) and not vm.foresight_correct("No", True)
+    assert vm.foresight_correct("Yes, no doubt", False)  # a word match anywhere counts (authors' regex)
+    assert not vm.foresight_correct("Yesterday", True)  # word boundaries
+    assert vm.parse_pair("[8, 3]") == [8, 3]
+    assert vm.parse_pair("Response 1: 8, Response 2: 3") == [2, 3]  # the LAST two numbers
+    assert vm.parse_pair(None) == [0, 0] and vm.parse_pair("7") == [7, 0]
     rec = {"kind": "vlrm_multi_solution", "answer_front": "[8, 3]", "answer_back": "[2, 9]"}
     assert v.outcome(rec)["correct"] is True  # 8 + 9 > 3 + 2
     rec = {"kind": "vlrm_multi_solution", "answer_front": "[5, 5]", "answer_back": "[5, 5]"}

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 
 from assay.benchmarks import processbench as pb
+from assay.critics.process_metrics import f1_of
+from assay.critics.processbench_data import KIND_PRM
 from assay.models.prm import PRMBackend, StepScores, cached_step_scores, choose_threshold, first_below, tune_split
 from assay.models.spec import load_backend, parse_spec
 
@@ -165,18 +167,18 @@ def test_choose_threshold_hand_case() -> None:
     # candidates: 0.3, 0.45, 0.75, 0.9 (+eps): F1 = 0 at 0.3 (acc_err 0), 1 at 0.45 (both right), 0 at 0.75
     # (the correct item is flagged) and above 0.9 -> 0.45
     items = {"a": [([0.9, 0.3], 1), ([0.6, 0.9], -1)]}
-    got = choose_threshold(items, pb.f1_of)
+    got = choose_threshold(items, f1_of)
     assert got["value"] == pytest.approx(0.45) and got["tune"]["mean_f1"] == 1.0
     # two subsets: the mean F1 decides; an invalid item (None) never matches
     items = {"a": [([0.9, 0.3], 1), ([0.6, 0.9], -1), (None, -1)], "b": [([0.2], 0), ([0.4], -1)]}
-    got = choose_threshold(items, pb.f1_of)
+    got = choose_threshold(items, f1_of)
     # distinct scores 0.2 0.3 0.4 0.6 0.9 -> candidates 0.2, 0.25, 0.35, 0.5, 0.75, 0.9+eps
     # t=0.25: a F1 0 (0.3 not < 0.25); b: 0.2 < 0.25 and 0.4 >= 0.25 -> 1; mean 0.5
     # t=0.35: a: acc_err 1, acc_cor 1/2 (the None item) -> 2/3; b -> 1; mean 5/6  <- best
     # t=0.5: a -> 2/3; b: 0.4 < 0.5 flags the correct item -> 0; mean 1/3. t=0.75: all 0
     assert got["value"] == pytest.approx(0.35) and got["tune"]["mean_f1"] == pytest.approx(5 / 6)
     assert got["tune"]["f1"] == pytest.approx({"a": 2 / 3, "b": 1.0}) and got["tune"]["candidates"] == 6
-    assert choose_threshold({"a": [(None, 1)]}, pb.f1_of)["value"] == 0.5  # nothing to tune on
+    assert choose_threshold({"a": [(None, 1)]}, f1_of)["value"] == 0.5  # nothing to tune on
 
 
 def test_tune_split_is_seeded_and_about_half() -> None:
@@ -190,7 +192,7 @@ def _prm_rec(i: int, subset: str, label: int, scores: list[float] | None, thresh
     return {
         "id": f"{subset}-{i}",
         "subset": subset,
-        "kind": pb.KIND_PRM,
+        "kind": KIND_PRM,
         "label": label,
         "steps": ["s"] * (len(scores) if scores else 2),
         "step_scores": scores,
@@ -241,7 +243,7 @@ def test_processbench_with_a_tiny_prm_and_rescore(token_prm: Path, tmp_path: Pat
     data = shared_data("processbench")
     common = dict(data=str(data), subsets=("gsm8k",), limit=3, n_boot=100, cache_dir=str(cache_dir))
     run = assay.evaluate("processbench", f"prm:{token_prm}", out=str(tmp_path / "r1"), **common)
-    assert [r["kind"] for r in run.records] == [pb.KIND_PRM] * 3
+    assert [r["kind"] for r in run.records] == [KIND_PRM] * 3
     for r in run.records:
         assert len(r["step_scores"]) == len(r["steps"]) and r["valid"]
         assert r["outcome"]["prediction"] == first_below(r["step_scores"], 0.5)

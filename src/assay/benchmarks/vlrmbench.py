@@ -39,11 +39,15 @@ with a clear error; ``images=placeholder`` runs a labelled blind pass with each 
 answer without any digit, a foresight answer with none of the four words, a multi-solution answer with
 fewer than two numbers (the authors drop rows whose answer is missing; we keep them, parsed as the
 authors' padding gives). overall = mean F1_w of the step tasks present (else mean outcome accuracy).
+
+Modules: this one registers the benchmark and wires load / run / outcome / aggregate; the rows are read by
+``assay.critics.vlrm_data``, the prompts are in ``assay.critics.vlrm_prompts``, parsing and the F1 in
+``assay.critics.vlrm_metrics`` and the released-output reader (``assay score``) in
+``assay.critics.vlrm_release``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -52,181 +56,16 @@ from typing import Any
 
 import numpy as np
 
-from assay.benchmarks.registry import Benchmark, LoadOptions, LoadResult, PredictionsResult, Record, register
-from assay.data.fields import get_str, get_str_list, optional
-from assay.data.rows import DataError, Row
+from assay.benchmarks.registry import Benchmark, LoadOptions, LoadResult, Record, register
+from assay.critics.vlrm_data import STEP_TASKS, TASKS, from_row, task_of
+from assay.critics.vlrm_metrics import confusion, f1_scores, foresight_correct, parse_pair, parse_steps
+from assay.critics.vlrm_prompts import prompts_for
+from assay.critics.vlrm_release import make_predictions
+from assay.data.rows import Row
 from assay.metrics.bootstrap import stratified_cis
-from assay.samples import ContentPart, Item, Message, Sample
+from assay.samples import Item, Sample
 
-STEP_TASKS = (
-    "step_correctness",
-    "redundant_det",
-    "most_confidence",
-    "attribute_hallucination",
-    "existence_hallucination",
-    "detail_error",
-    "image_ref_error",
-    "location_error",
-)
-OUTCOME_TASKS = ("foresight", "multi_solution")
-TASKS = STEP_TASKS + OUTCOME_TASKS
-IMAGE_PLACEHOLDER = "[image]"
-
-# model_eval/eval_prompt_files.py (a trailing backslash joins lines there too)
-_STEP_HEAD = """## Task Description
-Based on the provided image, question and AI assistant's reasoning process, your task \
-is to identify the steps that contains {what} in the reasoning process.
-
-## Instructions
-"""
-_STEP_TAIL = """- You need to assign an integral indicator to each step. 0 indicates that \
-the step does not contain {neg}, \
-and 1 indicates that the step contains {neg}. 
-
-## Question
-{{question}}
-
-## AI assistant's reasoning process
-{{reasoning_process}}
-
-## Output Format
-[Indicator for STEP 1, Indicator for STEP 2, ..., Indicator for STEP N]
-
-## Your Output: 
-"""  # noqa: W291
-_AT_LEAST_ONE = "- There is at least one error in the reasoning process.\n"
-_STEP_PARTS: dict[str, tuple[str, str, str]] = {  # task -> (what, instructions, "does not contain" noun)
-    "step_correctness": ("errors", "", "errors"),
-    "redundant_det": (
-        "redundancy",
-        "- The redundancy may involve unnecessary elaboration, repetitive expressions, \
-or redundant details that do not contribute to the correctness of the reasoning.\n",
-        "redundancy",
-    ),
-    "detail_error": (
-        "detail error",
-        _AT_LEAST_ONE + "- Detail errors refer to errors in which numbers or calculated symbols are wrong ",
-        "errors",
-    ),
-    "existence_hallucination": (
-        "existence hallucination error",
-        _AT_LEAST_ONE
-        + '- The term "existence hallucination error" refers to errors in reasoning where a model either: \
-Introduces entities that do not exist in the image (e.g., hallucinating objects, people, digit, or \
-details not present), or Fails to acknowledge entities that are actually present in the image \
-(e.g., ignoring critical objects or contextual elements).\n',
-        "errors",
-    ),
-    "attribute_hallucination": (
-        "Attribute hallucination error",
-        _AT_LEAST_ONE
-        + '- The term "Attribute hallucination error" refers to errors in reasoning where a model Misidentifies \
-properties (e.g., size, color, shape) of entities in an image.\n',
-        "errors",
-    ),
-    "location_error": ("location errors", _AT_LEAST_ONE, "errors"),
-    "image_ref_error": (
-        "image reference errors",
-        _AT_LEAST_ONE
-        + '- The term "Image reference error" refers to a mistake where the model incorrectly identifies an '
-        "entity from one image as being present in another image.\n",
-        "errors",
-    ),
-}
-STEP_PROMPTS = {
-    t: _STEP_HEAD.format(what=what) + instr + _STEP_TAIL.format(neg=neg)
-    for t, (what, instr, neg) in _STEP_PARTS.items()
-}
-STEP_PROMPTS["most_confidence"] = STEP_PROMPTS["step_correctness"]
-
-FORESIGHT_PROMPT = """## Task Description
-Based on the provided image, question and part of the AI assistant's reasoning process, \
-Your task is to evaluate whether the given partial reasoning process will \
-lead to a correct final answer.
-
-## Question
-{question}
-
-## AI Assistant's Partial Reasoning Process
-{reasoning_process}
-
-## Only output Yes or No without additional explanation: 
-"""  # noqa: W291
-
-MULTI_SOLUTION_PROMPT = """## Task Description
-You are an expert judge specializing in assessing AI-generated responses. \
-
-## Instructions
-- Your role is to objectively evaluate the quality of two AI assistants' responses \
-based on the given image and question. 
-- Assign a score to each response on a scale of 0 to 10, where 0 indicates a response \
-that is entirely illogical or irrelevant, and 10 signifies a response \
-that is exceptionally well-reasoned, accurate, and directly addresses the question.
-
-## Question
-{question}
-
-## AI Assistant's Response 1
-{ai_respond_1}
-
-## AI Assistant's Response 2
-{ai_respond_2}
-
-## Output Format
-Return a List containing two scores:
-["Score for Response 1", "Score for Response 2"]
-
-## Your Output: 
-"""  # noqa: W291
-
-
-# ---------------------------------------------------------------- parsing and metrics
-
-
-def parse_steps(answer: str | None, n: int) -> list[int]:
-    """``format_model_answer_tolist``: digits runs, non-0/1 -> 1, cut or 0-padded to ``n``."""
-    nums = [int(x) for x in re.findall(r"\d+", answer or "")]
-    nums = [x if x in (0, 1) else 1 for x in nums]
-    return nums[:n] if len(nums) >= n else nums + [0] * (n - len(nums))
-
-
-def parse_pair(answer: str | None) -> list[int]:
-    """``format_ms_ec_era_model_answer_tolist`` for two scores: the last two numbers, 0-padded."""
-    nums = [int(x) for x in re.findall(r"\d+", answer or "[0,0]")]
-    return nums[-2:] if len(nums) >= 2 else nums + [0] * (2 - len(nums))
-
-
-def foresight_correct(answer: str | None, gt: bool) -> bool:
-    pattern = r"\b(yes|true)\b" if gt else r"\b(no|false)\b"
-    return re.search(pattern, answer or "", re.IGNORECASE) is not None
-
-
-def confusion(pred: Sequence[int], gt: Sequence[int]) -> list[int]:
-    """[TP, FP, FN, TN] with 1 (an erroneous step) as the positive class."""
-    p, g = np.asarray(pred), np.asarray(gt)
-    return [int(((p == 1) & (g == 1)).sum()), int(((p == 1) & (g == 0)).sum()), int(((p == 0) & (g == 1)).sum()),
-            int(((p == 0) & (g == 0)).sum())]  # fmt: skip
-
-
-def f1_scores(counts: Any, weighting: str = "support") -> dict[str, Any]:
-    """F1_pos, F1_neg and F1_w from summed [TP, FP, FN, TN] (last axis); 0 where a denominator is 0."""
-    c = np.asarray(counts, dtype=float)
-    tp, fp, fn, tn = c[..., 0], c[..., 1], c[..., 2], c[..., 3]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f1_pos = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-        f1_neg = np.where(2 * tn + fp + fn > 0, 2 * tn / (2 * tn + fp + fn), 0.0)
-        n_pos, n_neg = tp + fn, tn + fp
-        total = n_pos + n_neg
-        if weighting == "authors":
-            f1_w = (n_neg * f1_pos + n_pos * f1_neg) / total
-        elif weighting == "support":
-            f1_w = (n_pos * f1_pos + n_neg * f1_neg) / total
-        else:
-            raise ValueError(f"unknown weighting {weighting!r}; valid: support, authors")
-    return {"f1_pos": f1_pos, "f1_neg": f1_neg, "f1_w": f1_w}
-
-
-# ---------------------------------------------------------------- loading
+# ---------------------------------------------------------------- configuration and loading
 
 
 @dataclass(frozen=True)
@@ -234,54 +73,6 @@ class Config:
     images: str = "error"  # error | placeholder
     image_root: str | None = None
     weighting: str = "support"  # support | authors
-
-
-def _task_of(name: str, row: Row) -> str:
-    stem = Path(name).name.split(".")[0]
-    if stem in TASKS:
-        return stem
-    cat = optional(row, "category")
-    if isinstance(cat, str) and cat in TASKS:
-        return cat
-    raise DataError.at(
-        row, "category", f"cannot tell the task: file {name!r} and category {cat!r} name none of {TASKS}"
-    )
-
-
-def _gt_list(row: Row) -> list[int]:
-    v = optional(row, "task_gt")
-    if not isinstance(v, list) or not v or any(isinstance(x, bool) or x not in (0, 1) for x in v):
-        raise DataError.at(row, "task_gt", f"expected a non-empty list of 0/1, got {v!r:.60}")
-    return [int(x) for x in v]
-
-
-def from_row(row: Row, task: str, cfg: Config) -> Item:
-    images = get_str_list(row, "image", allow_empty=True) if optional(row, "image") is not None else []
-    if cfg.image_root:
-        for p in images:
-            if not (Path(cfg.image_root) / p).is_file():
-                raise DataError.at(row, "image", f"{Path(cfg.image_root) / p}: no such image file")
-    data: dict[str, Any] = {"task": task, "question": get_str(row, "question"), "images": images}
-    if task in STEP_TASKS:
-        data["reasoning_error"] = get_str(row, "reasoning_error")
-        data["task_gt"] = _gt_list(row)
-    elif task == "foresight":
-        gt = optional(row, "task_gt")
-        if not isinstance(gt, bool):
-            raise DataError.at(row, "task_gt", f"expected true/false, got {gt!r:.40}")
-        process = optional(row, "reasoning_error")
-        if process is None:
-            process = optional(row, "step_list")
-        if process is None:
-            raise DataError.at(row, "step_list", "missing, and no reasoning_error either")
-        data.update(task_gt=gt, reasoning_process=process)
-    else:
-        data.update(step_list=get_str_list(row, "step_list"), reasoning_error=get_str(row, "reasoning_error"))
-    raw_id = optional(row, "id")
-    if raw_id is None or str(raw_id) == "":
-        raise DataError.at(row, "id", "missing")
-    # the same source sample recurs across task files: ids are namespaced by task
-    return Item(id=f"{task}:{raw_id}", data=data, meta={"subset": task})
 
 
 def _make_load(cfg: Config) -> Any:
@@ -307,7 +98,7 @@ def _make_load(cfg: Config) -> Any:
                 yield from read_rows(str(path))
 
         def convert(row: Row) -> Item:
-            return from_row(row, _task_of(current["name"], row), cfg)
+            return from_row(row, task_of(current["name"], row), cfg.image_root)
 
         return collect(rows(), convert, skip_invalid=opts.skip_invalid, source=str(path), subsets=opts.subsets,
                        limit=opts.limit)  # fmt: skip
@@ -318,39 +109,13 @@ def _make_load(cfg: Config) -> Any:
 # ---------------------------------------------------------------- run
 
 
-def _content(images: Sequence[str], text: str, cfg: Config) -> Message:
-    parts: list[ContentPart] = []
-    for p in images:
-        if cfg.images == "placeholder":
-            parts.append(ContentPart("text", text=IMAGE_PLACEHOLDER))
-        else:
-            parts.append(ContentPart("image", image_path=str(Path(cfg.image_root) / p) if cfg.image_root else p))
-    parts.append(ContentPart("text", text=text))
-    return Message("user", tuple(parts))
-
-
-def prompts_for(item: Item, cfg: Config) -> list[tuple[Message, ...]]:
-    """The prompt(s) of one item: one for step and foresight tasks, two (both orders) for multi_solution."""
-    d, imgs = item.data, item.data["images"]
-    if d["task"] in STEP_TASKS:
-        text = STEP_PROMPTS[d["task"]].format(question=d["question"], reasoning_process=d["reasoning_error"])
-        return [(_content(imgs, text, cfg),)]
-    if d["task"] == "foresight":
-        text = FORESIGHT_PROMPT.format(question=d["question"], reasoning_process=d["reasoning_process"])
-        return [(_content(imgs, text, cfg),)]
-    a, b = d["step_list"], d["reasoning_error"]
-    front = MULTI_SOLUTION_PROMPT.format(question=d["question"], ai_respond_1=a, ai_respond_2=b)
-    back = MULTI_SOLUTION_PROMPT.format(question=d["question"], ai_respond_1=b, ai_respond_2=a)
-    return [(_content(imgs, front, cfg),), (_content(imgs, back, cfg),)]
-
-
 def run(samples: Sequence[Sample], ctx: Any, cfg: Config) -> list[Record]:
     from assay.models.generation import GenerateRequest
 
     items = [s for s in samples if isinstance(s, Item)]
     if len(items) != len(samples):
         raise TypeError("vlrmbench: expected Item samples")
-    per_item = [prompts_for(s, cfg) for s in items]
+    per_item = [prompts_for(s, cfg.images, cfg.image_root) for s in items]
     reqs = [GenerateRequest(p, ctx.sampling) for ps in per_item for p in ps]
     n_images = sum(len(s.data["images"]) for s in items)
     try:
@@ -461,71 +226,6 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     }
 
 
-# ---------------------------------------------------------------- released outputs (eval_res/<task>/<model>.jsonl)
-
-
-def _make_predictions(cfg: Config) -> Any:
-    def predictions(path: Path, opts: LoadOptions) -> PredictionsResult:
-        from assay.data.collect import skip_record
-        from assay.data.rows import read_rows
-
-        files = [path] if path.is_file() else sorted(p for p in path.rglob("*.jsonl"))
-        by_task: dict[str, Path] = {}
-        for f in files:
-            task = f.parent.name if f.parent.name in TASKS else f.name.split(".")[0]
-            if task not in TASKS:
-                continue
-            if task in by_task:
-                raise DataError(str(path), None, None, f"several output files for task {task}; pass one file")
-            by_task[task] = f
-        if not by_task:
-            raise DataError(str(path), None, None, f"no eval_res/<task>/<model>.jsonl file for tasks {TASKS}")
-        records, skipped, digest = [], [], hashlib.sha256()
-        for task, f in sorted(by_task.items()):
-            if opts.subsets and task not in opts.subsets:
-                continue
-            digest.update(f"{task}\n".encode() + f.read_bytes())
-            kept = 0
-            for row in read_rows(str(f)):
-                try:
-                    rid = optional(row, "id")
-                    if rid is None:
-                        raise DataError.at(row, "id", "missing")
-                    base = {
-                        "id": f"{task}:{rid}",
-                        "subset": task,
-                        "images_mode": "released",
-                        "weighting": cfg.weighting,
-                    }
-                    if task in STEP_TASKS:
-                        rec = {
-                            **base,
-                            "kind": "vlrm_steps",
-                            "task_gt": _gt_list(row),
-                            "answer": optional(row, "model_answer"),
-                        }
-                    elif task == "foresight":
-                        gt = optional(row, "task_gt")
-                        if not isinstance(gt, bool):
-                            raise DataError.at(row, "task_gt", f"expected true/false, got {gt!r:.40}")
-                        rec = {**base, "kind": "vlrm_foresight", "task_gt": gt, "answer": optional(row, "model_answer")}
-                    else:
-                        front, back = optional(row, "model_answer_front"), optional(row, "model_answer_back")
-                        rec = {**base, "kind": "vlrm_multi_solution", "answer_front": front, "answer_back": back}
-                except DataError as e:
-                    if not opts.skip_invalid:
-                        raise
-                    skipped.append(skip_record(e))
-                    continue
-                if opts.limit is not None and kept >= opts.limit:
-                    break
-                kept += 1
-                records.append(rec)
-        return PredictionsResult(records, str(path), digest.hexdigest(), skipped)
-
-    return predictions
-
-
 # ---------------------------------------------------------------- registration
 
 OPTIONS = {
@@ -566,7 +266,7 @@ def _bench(cfg: Config) -> Benchmark:
         outcome=outcome,
         aggregate=aggregate,
         run=lambda samples, ctx: run(samples, ctx, cfg),
-        predictions=_make_predictions(cfg),
+        predictions=make_predictions(cfg.weighting),
         options=dict(OPTIONS),
         configure=_configure,
     )
