@@ -395,6 +395,7 @@ def _register_extras() -> None:
     from assay.judges.parse_cli import register
 
     register(app)
+    __import__("assay.sandbox.cli", fromlist=["register"]).register(app)
 
 
 _register_extras()
