@@ -31,7 +31,7 @@ ratios; Critique-RL's Acc, delta, delta c->i, delta i->c and discriminability
 (:mod:`assay.metrics.refinement`); invalid outputs (no answer found) are counted and scored incorrect,
 as upstream scores an empty prediction.
 
-Deviations, all documented in docs/parts/realcritic-grader.md: the ToRA machinery of ``math_eval.py``
+Deviations, all documented in docs/benchmarks.md: the ToRA machinery of ``math_eval.py``
 (a reply ending in a code fence is executed as Python and the model called again, up to 4 times) is not
 run; upstream's output rows lose ``previous_score`` (``main`` does not copy it), so its printed c->*
 ratios count every item as originally incorrect: here the item's ``previous_score`` is used; sympy

@@ -6,7 +6,7 @@ network, no writes outside its directory, and clean-up of every process it start
 typed ``SandboxResult``. ``run_many(jobs)`` runs jobs on the one pool all benchmarks share (one program
 per core at a time). What is enforced depends on the kernel and on privileges; every result lists the
 mechanisms that were in force (``SandboxResult.isolation``), and ``describe()`` reports them for this
-machine. See docs/parts/sandbox-refute.md.
+machine. See docs/sandbox.md.
 """
 
 from assay.sandbox.limits import Limits, SandboxResult

@@ -19,7 +19,7 @@ class Limits:
     ``cpu_s``: CPU seconds per process (RLIMIT_CPU: SIGXCPU, then SIGKILL one second later).
     ``memory_mb``: address space per process (RLIMIT_AS); an allocation past it fails.
     ``max_processes``: processes and threads the program may have at once (RLIMIT_NPROC, counted in the
-    sandbox's own user namespace or for its own uid; see docs/parts/sandbox-refute.md).
+    sandbox's own user namespace or for its own uid; see docs/sandbox.md).
     ``file_size_mb``: largest file it may write (RLIMIT_FSIZE). ``open_files``: RLIMIT_NOFILE.
     ``output_bytes``: bytes kept per stream (stdout, stderr); a program that writes more is killed and
     ``output_truncated`` is set. ``network``: allow network access (default: none).

@@ -8,7 +8,7 @@ always, even when the caller is interrupted, kill the supervisor's process group
 dies with it), sweep what could have escaped, and delete the directory.
 
 The program sees a scrubbed environment: PATH, HOME, TMPDIR, a UTF-8 locale, PYTHONHASHSEED=0 and
-nothing of the caller's (no tokens, keys or credentials). See docs/parts/sandbox-refute.md for exactly
+nothing of the caller's (no tokens, keys or credentials). See docs/sandbox.md for exactly
 what is enforced where.
 """
 
