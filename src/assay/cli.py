@@ -74,6 +74,9 @@ def run(
     judge_model: Annotated[
         str | None, typer.Option(help="Separate judge for protocols that use one (e.g. MetaCritique).")
     ] = None,
+    judge_max_tokens: Annotated[
+        int, typer.Option(help="Completion budget of --judge-model (greedy decoding).", min=1)
+    ] = 512,
     dtype: Annotated[str, typer.Option(help="Model dtype.")] = "float32",
     n_boot: Annotated[int, typer.Option(help="Bootstrap resamples for CIs.", min=100)] = 1000,
     no_cache: Annotated[bool, typer.Option(help="Do not read or write the score cache.")] = False,
@@ -107,6 +110,7 @@ def run(
             temperature=temperature,
             options=_options(option),
             judge_model=judge_model,
+            judge_max_tokens=judge_max_tokens,
             dtype=dtype,
             n_boot=n_boot,
             use_cache=not no_cache,

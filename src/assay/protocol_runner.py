@@ -67,6 +67,7 @@ def evaluate_protocol(
         cache_dir=cache_dir,
         cache=cache,
         judge_spec=opts.judge_model,
+        judge_sampling=SamplingConfig(temperature=0.0, max_tokens=opts.judge_max_tokens),
     )
     try:
         fps = ctx.fingerprints()  # no weights are loaded for this
@@ -94,7 +95,11 @@ def evaluate_protocol(
                         "ties": metrics["counts"]["ties"],
                         "invalid_rows": len(loaded.skipped),
                     },
-                    "engine": {"usage": usage, "sampling": asdict(sampling)},
+                    "engine": {
+                        "usage": usage,
+                        "sampling": asdict(sampling),
+                        "judge_sampling": asdict(ctx.judge_sampling),
+                    },
                 }
             )
             write_samples(out / SAMPLES, records)

@@ -54,6 +54,7 @@ class RunOptions:
     order_check: bool = True  # re-score a few requests in another order/batch and record the difference
     options: dict[str, str] = field(default_factory=dict)  # benchmark-specific options (--option key=value)
     judge_model: str | None = None  # a separate judge for protocols that need one (--judge-model)
+    judge_max_tokens: int = 512  # that judge's completion budget (it always decodes greedily)
     out: str | None = None
     cache_dir: str | None = None
     use_cache: bool = True

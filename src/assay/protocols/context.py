@@ -62,6 +62,9 @@ class RunContext:
     cache_dir: Path
     cache: ScoreCache | None
     judge_spec: str | None = None
+    # the judge's own decoding: greedy, its own budget (the paper judges decode at temperature 0), so the
+    # sampling settings of the model under evaluation never change or truncate the judge's verdicts
+    judge_sampling: SamplingConfig = field(default_factory=lambda: SamplingConfig(temperature=0.0, max_tokens=512))
     progress: ProgressHook | None = None
     _models: dict[str, _Model] = field(default_factory=dict, repr=False)
 
