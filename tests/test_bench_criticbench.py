@@ -17,8 +17,8 @@ from assay.critics import criticbench_grade as grading
 from assay.critics.criticbench_data import from_row
 from assay.critics.criticbench_grade import em, grade, math_equal
 from assay.critics.criticbench_metrics import f1_wrong
-from assay.critics.criticbench_parse import extract_answer, extract_answer_str, parse_verdict
-from assay.critics.criticbench_prompts import builtin_prompt, parse_prompt_file
+from assay.critics.criticbench_parse import SOURCES, extract_answer, extract_answer_str, parse_verdict
+from assay.critics.criticbench_prompts import INFERRED_SOURCES, builtin_prompt, parse_prompt_file
 from assay.data.rows import DataError, Row
 from assay.models.generation import GenerateRequest, SamplingConfig
 
@@ -295,6 +295,23 @@ def test_protocol_with_the_authors_prompt_dir() -> None:
     assert ctx.prompts[0][0].startswith("Review the above answer") and ctx.prompts[1][0].endswith("Improved Answer:")
     assert recs[0]["critique"]["prompt_type"] == "fs" and recs[0]["correction"]["prompt_type"] == "fs"
     assert recs[0]["critique"]["verdict"] == "wrong"  # fs pattern: the words decide ("wrong" in the JSON)
+    assert recs[0]["prompt_verified"] is True  # the authors' own files
+    assert cb.aggregate(recs, 0, 20)["extra"]["inferred_prompt_sources"] == []
+
+
+def test_inferred_builtin_prompts_are_flagged_per_item_and_in_metrics() -> None:
+    # seen in the authors' files: critique zs-cot of HumanEval, MBPP, Object Counting; correction zs-cot of
+    # all but GSM8K, MATH, HotpotQA, Penguins -> only those three sources are fully verified
+    assert set(INFERRED_SOURCES) == set(SOURCES) - {"HumanEval", "MBPP", "Object Counting"}
+    samples = cb.load(LoadOptions(data=str(TEST), subsets=("GSM8K", "MBPP"))).samples
+    recs = cb.build().run(samples, FakeCtx())  # type: ignore[misc]
+    assert {r["subset"]: r["prompt_verified"] for r in recs} == {"GSM8K": False, "MBPP": True}
+    m = cb.aggregate(recs, 0, 20)
+    assert m["extra"]["inferred_prompt_sources"] == ["GSM8K"]
+    assert m["counts"]["prompt_unverified"] == sum(r["subset"] == "GSM8K" for r in recs) == 2
+    assert "inferred" in cb.build().description
+    released = cb.predictions(PREDS, LoadOptions(data=str(TEST)), cb.Options()).records
+    assert all(r["prompt_verified"] is True for r in released)  # the authors ran their own prompts
 
 
 def test_options_are_checked() -> None:
@@ -357,15 +374,21 @@ def test_assay_score_cli_writes_a_run_that_rescores(tmp_path: Path) -> None:
     assert bad.exit_code != 0 and "grader must be authors or shared" in bad.output
 
 
-def test_math_uses_the_shared_grader_and_fixes_the_last_number_bug() -> None:
+def test_math_compares_as_the_authors_and_fixes_the_last_number_bug() -> None:
     pytest.importorskip("assay.critics.grader")
     gold = ["\\frac{3}{8}"]
     r = grade("MATH", " The answer is [[3/8]].", "[[]]", gold, "q")
-    assert r["correct"] is True and r["answer"] == "\\frac{3}{8}"
+    assert r["correct"] is True and r["answer"] == "\\frac{3}{8}"  # strip_string: 3/8 -> \frac{3}{8}
     r = grade("MATH", " The answer is [[3/8]].", "[[]]", gold, "q", original_bug=True)
     assert r["correct"] is False and r["answer"] == "8"  # upstream extract_latex_answer: the last number
-    r = grade("MATH", "so $\\boxed{0.375}$", "[[]]", gold, "q")  # no [[ ]]: boxed, then equivalent
-    assert r["correct"] is True
+    # grader=authors (result_check): math_equal("0.375", "\frac{3}{8}"): not both numbers, strings differ
+    r = grade("MATH", "so $\\boxed{0.375}$", "[[]]", gold, "q")
+    assert r["answer"] == "0.375" and r["correct"] is False
+    assert grade("MATH", "so $\\boxed{0.375}$", "[[]]", gold, "q", grader="shared")["correct"] is True  # sympy
+    assert grade("MATH", "[[Even]]", "[[]]", ["even"], "q")["correct"] is True  # both sides lower-cased
+    assert grade("MATH", "[[37.5%]]", "[[]]", ["0.375"], "q")["correct"] is True  # 37.5 = 0.375 * 100
+    assert grade("MATH", "[[x+1]]", "[[]]", ["1+x"], "q")["correct"] is False  # strings only
+    assert grade("MATH", "[[x+1]]", "[[]]", ["1+x"], "q", grader="shared")["correct"] is True
     assert grade("MATH", "no answer", "[[]]", gold, "q")["correct"] is False
     # grader=shared: GSM8K compared with the shared equivalent instead of the ported math_equal
     assert grade("GSM8K", "[[1,000]]", "[[]]", ["1000"], "q", grader="shared")["correct"] is True

@@ -186,7 +186,8 @@ class FakeCtx:
         self.judge_spec = "fake:judge" if judge else None
         self.seed = 0
         self.options: dict[str, str] = {}
-        self.sampling = SamplingConfig(max_tokens=64)
+        self.sampling = SamplingConfig(temperature=0.7, max_tokens=64, seed=0)
+        self.judge_sampling = SamplingConfig(temperature=0.0, max_tokens=512)
         self.respond = respond
         self.model_calls: list[list[GenerateRequest]] = []
         self.judge_calls: list[list[GenerateRequest]] = []
@@ -239,6 +240,9 @@ def test_protocol_with_judge() -> None:
     precision_user = ctx.judge_calls[1][0].prompt[1].text()
     assert precision_user.startswith("<input question>\nkitchen towel\n\n<model-generated answer>\n")
     assert precision_user.endswith("<claim>\nThe answer is wrong.\n\n<verify claim>\n")
+    # the critic samples with the run's settings, every judge request with the judge's own
+    assert {r.sampling for r in ctx.model_calls[0]} == {ctx.sampling}
+    assert {r.sampling for call in ctx.judge_calls for r in call} == {ctx.judge_sampling}
     # the same items in another order give the same per-item records
     again = mc.run_with(list(reversed(loaded.samples)), FakeCtx(True, respond), "generate", "extract", "clean")
     assert {r["id"]: r for r in again} == {r["id"]: r for r in recs}
@@ -249,6 +253,8 @@ def test_protocol_self_judged_and_stored_critiques() -> None:
     ctx = FakeCtx(judge=False, respond=respond)
     recs = mc.run_with(loaded.samples, ctx, "human", "stored", "clean")
     assert ctx.judge_calls == [] and len(ctx.model_calls) == 1  # no critique, no extraction: checks only
+    # self-judged: the evaluated model judges, but with the judge's decoding settings
+    assert {r.sampling for r in ctx.model_calls[0]} == {ctx.judge_sampling}
     r = recs[0]
     assert r["judge"] == "self" and r["critique"]["text"].startswith("A kitchen towel cannot be cut")
     assert r["hypothesis_aius"]["stored"] and len(r["precision_checks"]) == 3

@@ -223,7 +223,16 @@ def test_predictions_folder_limit_and_errors(tmp_path: Path) -> None:
     assert e.value.location == "line 2" and e.value.field == "ill_answer_length.all_count"
     res = pc.predictions(bad, LoadOptions(skip_invalid=True))
     assert len(res.records) == 1 and res.skipped[0]["row"] == "line 2"
-    assert outcome(res.records[0]) == {"valid": False, "active": 1, "passive": None, "normal_correct": None}
+    assert outcome(res.records[0]) == {
+        "valid": False,
+        "active": 1,
+        "passive": None,
+        "normal_correct": None,
+        "empty_answer": False,
+        "judge_invalid": True,  # the passive judgement does not parse
+        "active_empty_as_not_found": 1,
+        "passive_empty_as_not_found": None,
+    }
     with pytest.raises(DataError, match="not in the problem file"):
         pc.predictions(bad, LoadOptions(data=str(_problems(tmp_path, [_problem("1", "contra_infer_insert")]))))
 
@@ -286,16 +295,21 @@ class FakeCtx:
         self.spec = "fake:model"
         self.judge_spec = "fake:judge" if judge else None
         self.seed, self.options = 0, {}
-        self.sampling = SamplingConfig(max_tokens=64)
+        self.sampling = SamplingConfig(temperature=0.7, max_tokens=64, seed=0)
+        self.judge_sampling = SamplingConfig(temperature=0.0, max_tokens=512)
         self.model_prompts: list[str] = []
         self.judge_prompts: list[str] = []
+        self.model_sampling: set[SamplingConfig] = set()
+        self.judge_samplings: set[SamplingConfig] = set()
 
     def generate(self, reqs: Sequence[GenerateRequest]) -> list[Generation]:
         out = []
         for r in reqs:
             q = r.prompt[0].text()
             self.model_prompts.append(q)
+            self.model_sampling.add(r.sampling)
             text = "<think>hmm</think>The premise is contradictory." if "Q1 flawed" in q else "Answer: 42"
+            text = "<think>only thinking</think>  " if "Q3 flawed" in q else text  # an empty answer
             text += " (checked)" if q.endswith(P.HINT) else ""
             out.append(Generation((text,), 0, len(q), 0.0, ("stop",)))  # completion tokens: len(query)
         return out
@@ -305,6 +319,7 @@ class FakeCtx:
         for r in reqs:
             p = r.prompt[0].text()
             self.judge_prompts.append(p)
+            self.judge_samplings.add(r.sampling)
             if "reason 1" in p:
                 text = '```json\n{"if_find_contradiction": "True", "basis": "named it"}\n```'
             elif "step 2" in p and "(checked)" not in p:
@@ -338,6 +353,36 @@ def test_protocol_with_fake_context(tmp_path: Path) -> None:
     assert m["counts"]["invalid_format"] == 1 and m["overall"]["value"] == 1.0 and m["overall"]["n"] == 1
     with pytest.raises(ValueError, match="--judge-model"):
         pc.run_with(loaded.samples, FakeCtx(judge=False), "", False)
+    # the model under evaluation samples with the run's settings, the judge with its own (greedy, 512)
+    assert ctx.model_sampling == {ctx.sampling} and ctx.judge_samplings == {ctx.judge_sampling}
+
+
+def test_empty_answers_are_counted_apart_from_judge_failures(tmp_path: Path) -> None:
+    rows = [_problem("1", "contra_infer_insert"), _problem("2", "flawed_solution_completion")]
+    rows.append(_problem("3", "contra_premise_insert"))  # both flawed-query answers empty: never judged
+    loaded = pc.load(LoadOptions(data=str(_problems(tmp_path, rows))))
+    ctx = FakeCtx()
+    recs = pc.run_with(loaded.samples, ctx, "", judge_normal=False)
+    r3 = recs[2]
+    assert r3["active"]["empty_answer"] is True and r3["active"]["error"] == "empty answer: not judged"
+    assert not any("Q3" in p for p in ctx.judge_prompts)
+    assert recs[1]["active"]["empty_answer"] is False and recs[1]["active"]["found"] is None  # judge failure
+    for r in recs:
+        r["outcome"] = outcome(r)
+    assert [(r["outcome"]["empty_answer"], r["outcome"]["judge_invalid"]) for r in recs] == [
+        (False, False),
+        (False, True),
+        (True, False),
+    ]
+    m = aggregate(recs, 0, 50)
+    assert m["counts"]["invalid_format"] == 2 and m["counts"]["empty_answer"] == 1 and m["counts"]["judge_invalid"] == 1
+    # the authors' rate: over item 1 only (1/1); empty as not found: items 1 and 3 (item 2's judge failed)
+    assert m["overall"]["value"] == 1.0 and m["extra"]["rates"]["active_recognition_rate"]["value"] == 1.0
+    r = m["extra"]["rates"]["active_recognition_rate_empty_as_not_found"]
+    assert r["value"] == 0.5 and r["n"] == 2
+    assert m["extra"]["rates"]["passive_recognition_rate_empty_as_not_found"]["value"] == 0.5
+    # released rows (judged by the authors, no answer text) have no empty answers
+    assert outcome(rec("9", "contra_infer_insert", True, False, (1, 1, 1)))["empty_answer"] is False
 
 
 def test_problem_file_errors(tmp_path: Path) -> None:

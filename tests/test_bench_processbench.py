@@ -310,6 +310,33 @@ def test_score_released_predictions_and_rescore(tmp_path: Path) -> None:
     assert {r["subset"] for r in only.records} == {"gsm8k"} and len(only.records) == 3
 
 
+def test_release_limit_takes_rows_from_both_files_alternately(tmp_path: Path) -> None:
+    _write_release(tmp_path / "outputs")  # gsm8k: 3 error rows (ids 0-2), 2 correct rows (ids 3-4)
+    pred = get("processbench").predictions
+    res = pred(tmp_path / "outputs", LoadOptions(subsets=("gsm8k",), limit=2))  # type: ignore[misc]
+    # _correct sorts first: correct 3, error 0 (reading the files in turn gave 3, 4: no erroneous item)
+    assert [r["id"] for r in res.records] == ["gsm8k-3", "gsm8k-0"]
+    res = pred(tmp_path / "outputs", LoadOptions(subsets=("gsm8k",), limit=5))  # type: ignore[misc]
+    assert [r["id"] for r in res.records] == ["gsm8k-3", "gsm8k-0", "gsm8k-4", "gsm8k-1", "gsm8k-2"]
+    res = pred(tmp_path / "outputs", LoadOptions(limit=1))  # type: ignore[misc]
+    assert [r["id"] for r in res.records] == ["gsm8k-3", "math-1"]  # per subset
+    m = pb.aggregate(pred(tmp_path / "outputs", LoadOptions(limit=2)).records, 0, 20)  # type: ignore[misc]
+    assert not math.isnan(m["process"]["gsm8k"]["f1"]["value"])  # both kinds present
+
+
+def test_overall_names_the_subsets_it_averages() -> None:
+    m = pb.aggregate(_hand_records(), seed=0, n_boot=20)
+    assert m["extra"]["overall_over"] == ["gsm8k", "math"] and m["extra"]["overall_complete"] is False
+    four = [_rec(i, s, -1, "\\boxed{-1}") for i, s in enumerate(("omnimath", "gsm8k", "math", "olympiadbench"))]
+    four += [_rec(9, s, 0, "\\boxed{0}") for s in ("omnimath", "gsm8k", "math", "olympiadbench")]
+    m = pb.aggregate(four, seed=0, n_boot=20)
+    assert m["extra"]["overall_over"] == ["gsm8k", "math", "olympiadbench", "omnimath"]
+    assert m["extra"]["overall_complete"] is True and m["overall"]["value"] == 1.0
+    mr = [{**r, "subset": "mr-gsm8k", "id": f"mr-{i}"} for i, r in enumerate(four[:2])]
+    assert get("mr-gsm8k").aggregate(mr, 0, 20)["extra"]["overall_complete"] is True
+    assert get("processbench").aggregate(four[:2] + four[4:6], 0, 20)["extra"]["overall_complete"] is False
+
+
 def test_released_file_with_label_in_the_wrong_file_is_a_data_error(tmp_path: Path) -> None:
     from assay.data.rows import DataError
 

@@ -138,15 +138,33 @@ def test_predicted_answer(text: str, task: str, gt: str, want: str | None) -> No
         ("## Conclusion of Critique\nThe solution is Correct.\nThe first error step number: -1", "correct"),
         ("The solution is **Incorrect**.", "incorrect"),
         ("the solution is incorrect. The solution is Incorrect.", "incorrect"),
-        ("[For correct] The solution is Correct. [For incorrect] The solution is Incorrect.", None),
+        # both stated: the last one is read (it used to give no verdict)
+        ("[For correct] The solution is Correct. [For incorrect] The solution is Incorrect.", "incorrect"),
+        ("The solution is Incorrect... on reflection the solution is correct.", "correct"),
         ("The first error step number: 3", "incorrect"),
         ("The first error step number: -1", "correct"),
+        ("The first error step number: 3\nThe first error step number: -1", "correct"),
         ("The student solution is correct and well-reasoned.", None),
         ("", None),
     ],
 )
 def test_parse_verdict(text: str, want: str | None) -> None:
     assert rc.parse_verdict(text) == want
+
+
+def test_parse_verdict_reads_the_conclusion_after_an_echoed_format_block() -> None:
+    # the model echoes the format block of the system prompt (both conclusions, -1 as the only number),
+    # then writes its own critique: its own conclusion section decides
+    echo = rc.CRITIC_SYSTEM.split("```")[1]
+    own = (
+        "## Critique of Student Solution Steps\n### Critique of Step 1\nWrong sum.\n\n"
+        "## Conclusion of Critique\nThe solution is Incorrect.\nThe first error step number: 1\n\n"
+        "## Correction of Student Solution\n... the solution is correct now. \\boxed{4}"
+    )
+    assert rc.parse_verdict(echo + own) == "incorrect"  # not the echo's, not the correction's words
+    assert rc.parse_verdict(own + echo) == "incorrect"  # the echo's section names both: skipped
+    # the echo alone names both in its only section: the last statement of the text
+    assert rc.parse_verdict(echo) == "incorrect"
 
 
 # --- the protocol on a scripted model -------------------------------------------------------------
@@ -237,6 +255,61 @@ def test_iterative_mode_appends_the_follow_up_and_scores_the_last_turn() -> None
         get("realcritic").with_options({"turns": "2"})
 
 
+def test_grades_are_stored_at_run_time_and_reused_by_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.critics import grader
+
+    bench = get("realcritic")
+    samples = _load(bench, subsets=("gsm8k",), limit=2)
+    gts = {s.data["question"]: s.data["gt"] for s in samples}
+    ctx = ScriptedCtx(
+        lambda r: "\\boxed{" + gts[r.prompt[1].content.split("## Math Problem\n")[1].split("\n\n")[0]] + "}"
+    )
+
+    def slow_machine(pred: str, ref: str, **kw: Any) -> bool:  # a sympy call that timed out: unequal
+        grader._WORKER.counts["timeouts"] += 1
+        return False
+
+    with monkeypatch.context() as m:  # item 0 graded on a loaded machine, item 1 normally
+        m.setattr(grader, "math_equal", slow_machine)
+        (r0,) = bench.run(samples[:1], ctx)  # type: ignore[misc]
+    (r1,) = bench.run(samples[1:], ctx)  # type: ignore[misc]
+    assert r0["turns"][-1]["grade"] == {"equal": False, "timed_out": True}
+    assert r1["turns"][-1]["grade"] == {"equal": True, "timed_out": False}
+
+    def no_regrading(*a: Any, **kw: Any) -> bool:
+        raise AssertionError("outcome re-ran the grader although the record holds the grade")
+
+    monkeypatch.setattr(grader, "math_equal", no_regrading)
+    o0, o1 = bench.outcome(r0), bench.outcome(r1)  # a rescore: the stored grades, whatever the load now
+    assert (o0["refined_correct"], o0["grader_timeout"]) == (False, True)
+    assert (o1["refined_correct"], o1["grader_timeout"]) == (True, False)
+    m = rc.aggregate([r0, r1], 0, 50)  # records without "outcome": computed (from the stored grades)
+    assert m["counts"]["grader_timeouts"] == 1 and m["subsets"]["gsm8k"]["value"] == 0.5
+    monkeypatch.undo()
+    old = {**r0, "turns": [{k: v for k, v in r0["turns"][-1].items() if k != "grade"}]}
+    assert bench.outcome(old)["refined_correct"] is True  # an old record without a grade is graded here
+
+
+def test_self_mode_stores_the_solve_grade(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.critics import grader
+
+    bench = get("realcritic").with_options({"mode": "self"})
+    (s,) = _load(bench, subsets=("gsm8k",), limit=1)
+    recs = bench.run([s], ScriptedCtx(lambda r: "\\boxed{" + s.data["gt"] + "}"))  # type: ignore[misc]
+    assert recs[0]["solve"]["grade"] == {"equal": True, "timed_out": False}
+    monkeypatch.setattr(grader, "math_equal", lambda *a, **kw: pytest.fail("regraded"))
+    assert bench.outcome(recs[0])["original_correct"] is True
+
+
+def test_overall_complete_only_with_all_eight_tasks() -> None:
+    recs = [_rec(t, 0, True, i % 2 == 0, True) for i, t in enumerate(rc.TASKS)]
+    m = rc.aggregate(recs, 0, 20)
+    assert m["extra"]["overall_over"] == list(rc.TASKS) and m["extra"]["overall_complete"] is True
+    assert m["overall"]["value"] == pytest.approx(0.5)
+    m = rc.aggregate(recs[:-1], 0, 20)
+    assert m["extra"]["overall_complete"] is False and m["overall"]["value"] == pytest.approx(4 / 7)
+
+
 # --- aggregation by hand --------------------------------------------------------------------------
 
 
@@ -284,6 +357,7 @@ def test_aggregate_hand_case() -> None:
     assert a["delta_i2c"]["value"] == pytest.approx(2 / 6)
     assert a["discriminability"]["value"] == pytest.approx(3 / 4)
     assert m["counts"]["invalid"] == 1 and m["counts"]["no_verdict"] == 2
+    assert m["extra"]["overall_over"] == ["gsm8k", "math"] and m["extra"]["overall_complete"] is False
     again = rc.aggregate(recs, seed=0, n_boot=300)  # a pure function of the records (NaN-aware compare)
     assert json.dumps(again, sort_keys=True) == json.dumps(m, sort_keys=True)
 
@@ -335,6 +409,7 @@ def test_predictions_in_the_authors_format_and_ours(tmp_path: Path) -> None:
     assert recs["gsm8k/0"]["solution"] == "sol"  # the solution the critic was shown (its message)
     assert recs["gsm8k/0"]["outcome"]["refined_correct"] is True
     assert recs["gsm8k/1"]["outcome"]["refined_correct"] is False
+    assert recs["gsm8k/0"]["turns"][-1]["grade"] == {"equal": True, "timed_out": False}  # graded when read
     assert run.metrics["extra"]["authors_score_agreement"] == {"value": 1.0, "n": 2}
     assert rescore(load_run(run.path))[1] == []
     # without --data the original correctness is unknown: a located error

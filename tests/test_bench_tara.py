@@ -127,7 +127,6 @@ def _row(**over: Any) -> dict[str, Any]:
         (lambda r: r["pos_answer"]["actions"].pop("Observation"), "pos_answer.actions.Observation", "missing"),
         (lambda r: r["pos_answer"].update(actions="no steps here"), "pos_answer.actions", "no 'Thought"),
         (lambda r: r["pos_answer"].update(actions=3), "pos_answer.actions", "dict or a string"),
-        (lambda r: r["neg_answer"].update(score=1.0), "neg_answer.score", "not a preference"),
         (lambda r: r["pos_answer"].update(score_agent={"score": "1"}), "pos_answer.score_agent.explanation", "missing"),
     ],
 )
@@ -310,7 +309,43 @@ def test_outcome_follows_the_label_from_the_data() -> None:
         "tie": False,
         "pred": True,
     }
-    assert tara.outcome(rec(True, 0.5, 0.5))["credit"] == 0.0
+    assert tara.outcome(rec(True, 0.5, 0.5))["credit"] == 0.0  # tie: pred False, the data says pos
+    assert tara.outcome(rec(False, 0.5, 0.5))["credit"] == 1.0  # tie: pred False, and so is the label
+
+
+def test_equal_data_scores_are_kept_with_label_false(tmp_path: Path) -> None:
+    """collect_labels_preds: label = pos.score > neg.score, so a row with equal scores is a label-False pair
+    (not an error); a judge tie is then right, a judge preferring pos wrong; tara-rm chooses neg."""
+    folder = tmp_path / "calendar"
+    folder.mkdir()
+    even = _row(id="calendar_test_1")
+    even["neg_answer"]["score"] = 1.0  # same as pos
+    (folder / "agent_calendar_test.json").write_text(json.dumps(_row()) + "\n" + json.dumps(even) + "\n")
+    res = tara.load_items(LoadOptions(data=str(tmp_path)))
+    assert [s.id for s in res.samples] == ["calendar:calendar_test_0", "calendar:calendar_test_1"]
+    first, second = (s for s in res.samples if isinstance(s, Item))
+    assert tara.label(first) and not tara.label(second)
+
+    def script(prompt: Prompt) -> str:
+        return "Score: 0.5"  # every answer the same score: a tie on both pairs
+
+    records = run_bench([first, second], FakeCtx(script), observations="none")
+    assert [r["label"] for r in records] == [True, False]
+    assert [r["outcome"]["credit"] for r in records] == [0.0, 1.0]
+    assert all(r["outcome"]["tie"] for r in records)
+
+    pairs = registry.get("tara-rm").load(LoadOptions(data=str(tmp_path))).samples
+    assert pairs[1].meta["chosen_side"] == "neg" and pairs[1].chosen == "2015-03-24 is Sunday"
+    rm = registry.get("tara-rm")
+
+    def scored(pair: Pair, c: float, r: float) -> dict[str, Any]:
+        return {"id": pair.id, "subset": pair.subset, "meta": pair.meta, "scores": {"chosen": c, "rejected": r}}
+
+    # generate_rm.py: pred = pos_rm > neg_rm. Pos chosen: chosen > rejected; neg chosen: a tie is right
+    assert [rm.outcome(scored(pairs[0], c, r))["credit"] for c, r in [(2, 1), (1, 1), (1, 2)]] == [1.0, 0.0, 0.0]
+    assert [rm.outcome(scored(pairs[1], c, r))["credit"] for c, r in [(2, 1), (1, 1), (1, 2)]] == [1.0, 1.0, 0.0]
+    m = rm.aggregate([scored(pairs[0], 1, 1), scored(pairs[1], 1, 1)], 0, 50)
+    assert m["overall"]["value"] == 0.5
 
 
 # ----------------------------------------------------------------------------------- tara-rm / exec

@@ -98,17 +98,34 @@ def test_aggregate_pools_steps_and_counts_invalid() -> None:
         _step(0, "location_error", [1, 0, 0], "[1, 1, 0]"),  # TP1 FP1 TN1
         _step(1, "location_error", [0, 1], "nothing"),  # invalid -> [0, 0]: FN1 TN1
     ]
-    m = v.aggregate(recs, seed=0, n_boot=100)
+    m = v.aggregate(recs, seed=0, n_boot=100)  # records without "weighting": the authors' (the default)
     t = m["tasks"]["location_error"]
     # pooled: TP 1, FP 1, FN 1, TN 2 -> F1_pos 2/4, F1_neg 4/6; n_pos 2, n_neg 3
     assert t["f1_pos"]["value"] == pytest.approx(0.5) and t["f1_neg"]["value"] == pytest.approx(2 / 3)
-    assert t["f1_w"]["value"] == pytest.approx(0.4 * 0.5 + 0.6 * 2 / 3)
-    assert t["f1_w_authors"]["value"] == pytest.approx(0.6 * 0.5 + 0.4 * 2 / 3)
+    # authors (get_F1Score): (n_pos/N) F1_neg + (n_neg/N) F1_pos = 0.4 * 2/3 + 0.6 * 0.5 = 17/30
+    assert t["f1_w"]["value"] == pytest.approx(17 / 30)
+    assert t["f1_w_support"]["value"] == pytest.approx(0.4 * 0.5 + 0.6 * 2 / 3)  # 3/5, also reported
     assert t["invalid"] == 1 and t["n_steps"] == 5 and t["n_error_steps"] == 2
-    assert m["overall"]["value"] == pytest.approx(t["f1_w"]["value"])
-    authors = v.aggregate([dict(r, weighting="authors") for r in recs], 0, 100)
-    assert authors["overall"]["value"] == pytest.approx(0.6 * 0.5 + 0.4 * 2 / 3)
-    assert authors["tasks"]["location_error"]["f1_w_support"]["value"] == pytest.approx(t["f1_w"]["value"])
+    assert m["overall"]["value"] == pytest.approx(17 / 30) and m["extra"]["weighting"] == "authors"
+    support = v.aggregate([dict(r, weighting="support") for r in recs], 0, 100)
+    assert support["overall"]["value"] == pytest.approx(3 / 5)
+    assert support["tasks"]["location_error"]["f1_w_authors"]["value"] == pytest.approx(17 / 30)
+
+
+def test_default_weighting_is_the_authors() -> None:
+    assert v.Config().weighting == "authors"
+    assert float(vm.f1_scores([1, 1, 0, 2])["f1_w"]) == pytest.approx(0.75 * 2 / 3 + 0.25 * 4 / 5)
+    item = _item("location_error", reasoning_error="STEP1: x\nSTEP2: y", task_gt=[0, 1])
+    (rec,) = get("vlrmbench").run([item], FakeCtx(["[0, 1]"], text_only=False))  # type: ignore[misc]
+    assert rec["weighting"] == "authors"
+    assert (
+        get("vlrmbench")
+        .with_options({"weighting": "support"})
+        .run(  # type: ignore[misc]
+            [item], FakeCtx(["[0, 1]"], text_only=False)
+        )[0]["weighting"]
+        == "support"
+    )
 
 
 def test_outcome_tasks_only_give_mean_accuracy() -> None:
@@ -233,15 +250,15 @@ def test_released_outputs_score_and_rescore(tmp_path: Path) -> None:
     (f / "qvq_72b.jsonl").write_text(json.dumps({"id": "c", "task_gt": True, "model_answer": "Yes"}) + "\n")
     run = score_predictions("vlrmbench", tmp_path / "eval_res", out=str(tmp_path / "run"), n_boot=100)
     t = run.metrics["tasks"]["location_error"]
-    assert t["f1_w"]["value"] == pytest.approx(0.4 * 0.5 + 0.6 * 2 / 3) and t["invalid"] == 1
+    assert t["f1_w"]["value"] == pytest.approx(0.6 * 0.5 + 0.4 * 2 / 3) and t["invalid"] == 1  # authors'
     assert run.metrics["tasks"]["foresight"]["accuracy"]["value"] == 1.0
     assert run.metrics["overall"]["value"] == pytest.approx(t["f1_w"]["value"])  # step tasks only
     assert rescore(load_run(run.path))[1] == []
-    authors = score_predictions(
-        "vlrmbench", d / "qvq_72b.jsonl", out=str(tmp_path / "r2"), options={"weighting": "authors"}, n_boot=50
+    support = score_predictions(
+        "vlrmbench", d / "qvq_72b.jsonl", out=str(tmp_path / "r2"), options={"weighting": "support"}, n_boot=50
     )
-    assert authors.metrics["overall"]["value"] == pytest.approx(0.6 * 0.5 + 0.4 * 2 / 3)
-    assert not math.isnan(authors.metrics["tasks"]["location_error"]["f1_pos"]["value"])
+    assert support.metrics["overall"]["value"] == pytest.approx(0.4 * 0.5 + 0.6 * 2 / 3)
+    assert not math.isnan(support.metrics["tasks"]["location_error"]["f1_pos"]["value"])
 
 
 @pytest.mark.slow

@@ -139,6 +139,39 @@ def test_judgebench_scalar_rule_and_aggregation() -> None:
     assert judgebench.category_of("livebench-reasoning") == "Reasoning" and judgebench.category_of("x") == "other"
 
 
+def test_judgebench_all_and_some_correct_count_none_and_equal_decisions_like_the_authors() -> None:
+    """compute_final_metrics: all_incorrect is `decision1 != label and decision2 != label` (decision2 flipped),
+    so a None or "A=B" decision is "not correct": pairs at counter 0 or -1 can be all incorrect."""
+
+    def rec(i: int, d1: str | None, d2: str | None) -> dict:
+        r = _jb_record(d1, d2)
+        r.update(id=f"gpt:{i}", subset="gpt", meta={"source": "mmlu-pro-law", "category": "Knowledge"})
+        return r
+
+    def scalar(i: int, c: float, r: float) -> dict:
+        return {"id": f"gpt:s{i}", "subset": "gpt", "scores": {"chosen": c, "rejected": r}, "meta": {"label": "A>B"}}
+
+    records = [
+        rec(1, None, None),  # counter 0: all incorrect (None != label twice), null, consistent (None == None)
+        rec(2, "A=B", "A=B"),  # counter 0: all incorrect, consistent
+        rec(3, "B>A", None),  # counter -1: all incorrect, null, inconsistent
+        rec(4, "A>B", None),  # counter +1: some correct, null, inconsistent
+        rec(5, "B>A", "A>B"),  # counter -2: all incorrect
+        rec(6, "A>B", "B>A"),  # counter +2: all correct
+        scalar(7, 1.0, 1.0),  # equal scores: B>A, then B>A flipped to A>B: some correct, inconsistent
+        scalar(8, 0.0, 1.0),  # rejected higher: all incorrect
+    ]
+    assert judgebench.pair_counters([None, "A=B"], "A>B") == (False, True, True, True)
+    assert judgebench.pair_counters(["B>A", "A>B"], "B>A") == (True, False, False, False)  # label B>A
+    assert judgebench.pair_counters(["B>A", "B>A"], "B>A") == (False, False, False, True)  # some correct
+    pairs = judgebench.aggregate(records, seed=0, n_boot=20)["extra"]["pairs"]
+    assert (pairs["correct"], pairs["incorrect"], pairs["tie"]) == (2, 3, 3)
+    assert (pairs["all_correct"], pairs["all_incorrect"], pairs["some_correct"]) == (1, 5, 2)
+    assert (pairs["null"], pairs["inconsistent"]) == (3, 3)
+    # the scalar tie's decisions are recorded, so rescoring can recount them
+    assert judgebench.outcome(records[6])["decisions"] == ["B>A", "B>A"]
+
+
 def _rating_record(ratings: dict, policy: str, kind: str = "pair", **extra: object) -> dict:
     js = [
         {"response": k, "verdict": v if v is not None else "invalid", "valid": v is not None}

@@ -39,9 +39,18 @@ def test_transitions_are_conditional_ratios() -> None:
     assert t["counts"] == {"c->c": 3, "c->i": 1, "i->c": 2, "i->i": 2}
     assert (t["originally_correct"], t["originally_incorrect"], t["n"]) == (4, 4, 8)
     assert t["ratios"] == {"c->c": 0.75, "c->i": 0.25, "i->c": 0.5, "i->i": 0.5}
-    # evaluate.py: a ratio with an empty denominator is 0
+    assert t["ratio_n"] == {"c->c": 4, "c->i": 4, "i->c": 4, "i->i": 4}
+    # no originally incorrect item: the i->* ratios measure nothing -> NaN with n 0
     t = transitions([True, True], [True, False])
-    assert t["ratios"]["i->c"] == 0.0 and t["ratios"]["i->i"] == 0.0 and t["ratios"]["c->i"] == 0.5
+    assert math.isnan(t["ratios"]["i->c"]) and math.isnan(t["ratios"]["i->i"]) and t["ratios"]["c->i"] == 0.5
+    assert t["ratio_n"]["i->c"] == 0 and t["ratio_n"]["c->i"] == 2
+    # evaluate.py prints 0 there: behind empty_ratio=0.0
+    t = transitions([True, True], [True, False], empty_ratio=0.0)
+    assert t["ratios"] == {"c->c": 0.5, "c->i": 0.5, "i->c": 0.0, "i->i": 0.0}
+    m = refinement_metrics([False], [True], None, n_boot=0)
+    assert math.isnan(m["transitions"]["ratios"]["c->c"]) and m["transitions"]["ratios"]["i->c"] == 1.0
+    m = refinement_metrics([False], [True], None, n_boot=0, empty_ratio=0.0)
+    assert m["transitions"]["ratios"]["c->c"] == 0.0
 
 
 def test_refinement_metrics_values_cis_and_split_discriminability() -> None:

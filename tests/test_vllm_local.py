@@ -87,12 +87,16 @@ def test_fingerprint_loads_nothing_and_tracks_what_changes_outputs(default_model
     assert fp == load_generator(f"vllm:{default_model_dir}").fingerprint()  # same weights, same identity
     assert "batch" not in json.dumps(fp) and "python" not in json.dumps(fp)
     assert load_generator("vllm:default?template=chatml").fingerprint() != fp
-    assert load_generator("vllm:default?max_model_len=1024").fingerprint() != fp
+    # a generator refuses prompt + max_tokens over the context, never cuts: max_model_len cannot change a text
+    assert load_generator("vllm:default?max_model_len=1024").fingerprint() == fp and "max_model_len" not in fp
     assert load_generator("vllm:default?dtype=bfloat16").fingerprint()["dtype"] == "bfloat16"
     rm = load_backend(f"vllm:{default_model_dir}?runner=pooling", max_length=None, dtype="float32")
     rfp = rm.fingerprint()
     assert rfp["runner"] == "pooling" and rfp["label"] == 0 and rfp["truncation"] == "left"
     assert load_backend(f"vllm:{default_model_dir}?runner=pooling&label=1").fingerprint() != rfp
+    # reward inputs are truncated to the context: there it changes scores
+    short = load_backend(f"vllm:{default_model_dir}?runner=pooling&max_model_len=512", dtype="float32")
+    assert short.fingerprint()["max_model_len"] == 512 and short.fingerprint() != rfp
 
 
 # ---------------------------------------------------------------- generation (one engine for the class)

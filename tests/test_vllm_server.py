@@ -87,3 +87,44 @@ def test_streamed_answers_match_unstreamed(vllm_server: str) -> None:
         assert s.texts == p.texts and s.finish_reasons == p.finish_reasons
         assert (s.prompt_tokens, s.completion_tokens) == (p.prompt_tokens, p.completion_tokens)
         assert s.completion_tokens > 0
+
+
+@pytest.mark.slow
+def test_critic_run_over_http(vllm_server: str, tmp_path: Path) -> None:
+    """A critic protocol (ProcessBench, first erroneous step) through the real server: records keep every
+    raw critique with its parsed step or invalid, the metric counts both, rescore reproduces it."""
+    import json
+
+    from assay.records.rescore import rescore
+    from assay.records.rundir import load_run
+    from assay.runner import evaluate
+    from conftest import shared_data
+
+    rows = json.loads((shared_data("processbench") / "gsm8k.json").read_text())
+    key = lambda r: (len(r["problem"]) + sum(len(s) for s in r["steps"]), r["id"])  # noqa: E731
+    pick = (
+        sorted((r for r in rows if r["label"] == -1), key=key)[:2]
+        + sorted((r for r in rows if r["label"] != -1), key=key)[:2]
+    )
+    data = tmp_path / "gsm8k.json"
+    data.write_text(json.dumps(pick))
+    spec = f"openai:{vllm_server}#smol?concurrency=4"
+    run = evaluate(
+        "processbench",
+        spec,
+        data=str(data),
+        subsets=("gsm8k",),
+        limit=4,
+        max_tokens=48,
+        out=str(tmp_path / "r"),
+        cache_dir=str(tmp_path / "c"),
+        n_boot=200,
+    )
+    assert len(run.records) == 4 and run.manifest["counts"]["generated"] == 4
+    for r in run.records:
+        assert len(r["critiques"]) == 1 and isinstance(r["critiques"][0], str)  # raw text kept
+    invalid = sum(1 for r in run.records if not r["outcome"]["valid"])
+    proc = run.metrics["process"]["gsm8k"]
+    assert (proc["n_error"], proc["n_correct"]) == (2, 2)
+    assert proc["invalid"] == invalid == run.metrics["counts"]["invalid"]
+    assert rescore(load_run(run.path))[1] == []

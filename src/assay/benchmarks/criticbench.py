@@ -14,7 +14,11 @@ Protocol, as CriticBench/CriticBench ``src/evaluate.py`` ``evaluate_model`` with
   ``prompt`` = the authors' ``--prompt_type`` (fs | zs-crit-cot | zs-crit-ao-1/2/3). Built in: the
   zero-shot ``zs-crit-cot`` templates (critique ``zero_shot_chain_of_thought.txt``, correction
   ``zero_shot_with_chain_of_thought_critique.txt``). The paper's few-shot prompts (and the ao variants) are
-  read from a checkout of the authors' ``src/prompt`` folder: ``prompt_dir=PATH``. All examples are kept
+  read from a checkout of the authors' ``src/prompt`` folder: ``prompt_dir=PATH``. Not every built-in
+  template was seen in the authors' files: those of ``INFERRED_SOURCES`` (12 of 15) are inferred (see
+  ``criticbench_prompts``); each record says ``prompt_verified`` (true with ``prompt_dir`` and for released
+  outputs), ``extra.inferred_prompt_sources`` lists the run's sources with inferred prompts and
+  ``counts.prompt_unverified`` the items. All examples are kept
   (the authors drop examples only when a prompt exceeds the model's context); the generation is cut at the
   first of ``infer_hf``'s stop strings (vLLM ``stop``: the same text for greedy decoding).
 * verdict: ``src/utils/parser.py`` ``extract_answer_str_by_answer_pattern`` (``json: verdict`` takes the
@@ -30,17 +34,18 @@ Protocol, as CriticBench/CriticBench ``src/evaluate.py`` ``evaluate_model`` with
   extracted per source (``extract_answer_by_question_source``, ported) and compared as the authors do:
   HotpotQA/AmbigNQ ``EM`` to any gold answer; AQuA/CSQA/Date/Penguins/Colored Object
   ``math_equal(gold.lower(), pred.lower())``; Repeat Copy ``math_equal(raw.strip(), gold)``; GSM8K/Object
-  Counting/StrategyQA/TabMWP lower-cased ``math_equal(pred, gold)`` (``src/utils/grader.py``, ported). MATH
-  uses the project's shared math grader (``assay.critics.grader``: ``extract_answer`` (the same ToRA parser
-  lineage as the authors' ``extract_latex_answer``) + ``equivalent`` (sympy-backed, more lenient than the
-  authors' string ``math_equal``)); option ``grader=shared`` uses ``equivalent`` for GSM8K/Object
-  Counting/TabMWP too. Bug fixed (``original_bug=true`` restores it): a MATH answer already isolated by
-  the answer format (``[[3/8]]``) is taken whole, where upstream keeps only its last number ("8"); and a
-  TabMWP final fraction is kept (``extract_answer``). MBPP/HumanEval need execution (``check_code``:
-  program = code + "\n" + test): run on the ``assay.sandbox`` pool when installed (code_eval's 3 s timeout
-  as a CPU-time limit, wall clock capped at 15 s), otherwise recorded as not supported and left out of the
-  accuracy (``counts.correction_not_supported``). Bug fixed as well: under a ``json: code`` prompt the
-  authors execute the raw reply (JSON text), here the extracted code.
+  Counting/StrategyQA/TabMWP/MATH lower-cased ``math_equal(pred, gold)`` (``src/utils/grader.py``, ported:
+  numbers, else strings, no sympy); the MATH answer is extracted with the shared grader's
+  ``extract_answer`` + ``strip_string`` (the ToRA parser lineage of the authors' ``extract_latex_answer``).
+  Option ``grader=shared`` compares MATH/GSM8K/Object Counting/TabMWP with
+  ``assay.critics.grader.equivalent`` (sympy-backed, more lenient than the authors' string ``math_equal``).
+  Bug fixed (``original_bug=true`` restores it): a MATH answer already isolated by the answer format
+  (``[[3/8]]``) is taken whole, where upstream keeps only its last number ("8"); and a TabMWP final fraction
+  is kept (``extract_answer``). MBPP/HumanEval need execution (``check_code``: program = code + "\n" +
+  test): run on the ``assay.sandbox`` pool when installed (code_eval's 3 s timeout as a CPU-time limit, wall
+  clock capped at 15 s), otherwise recorded as not supported and left out of the accuracy
+  (``counts.correction_not_supported``). Bug fixed as well: under a ``json: code`` prompt the authors
+  execute the raw reply (JSON text), here the extracted code.
 * metrics are fractions (the report shows x100 like the paper): overall = critique F1; per task
   (question_source) in ``subsets``, per domain (question_type) in ``sections``; correction accuracy and
   discriminability in ``extra``; seeded bootstrap CIs resampling items within (task, domain) cells.
@@ -67,10 +72,12 @@ from assay.critics.criticbench_parse import SOURCES, parse_verdict
 from assay.critics.criticbench_prompts import (
     CORRECTION_TYPE,
     CRITIQUE_FILES,
+    INFERRED_SOURCES,
     PromptInfo,
     cut_at_stop,
     prompt_info,
     prompt_pattern,
+    prompts_verified,
 )
 from assay.samples import Item
 
@@ -116,7 +123,8 @@ class Options:
 OPTIONS = {
     "prompt": "the authors' --prompt_type: zs-crit-cot (built in, default) | fs | zs-crit-ao-1/2/3 (need prompt_dir)",
     "prompt_dir": "path to the authors' src/prompt folder (few-shot and answer-only prompt files)",
-    "grader": "authors (default: ported math_equal) | shared (assay.critics.grader for GSM8K/Object Counting/TabMWP)",
+    "grader": "authors (default: ported math_equal) | shared (assay.critics.grader.equivalent for MATH/GSM8K/"
+    "Object Counting/TabMWP)",
     "original_bug": "true: the authors' bugs (MATH [[a/b]] -> last number, TabMWP final fraction dropped, "
     "raw reply executed for json code corrections)",
 }
@@ -170,7 +178,8 @@ def run_protocol(samples: Sequence[Any], ctx: Any, opts: Options) -> list[Record
     )
     records = []
     for s, craw, ctext, kraw in zip(items, crit_raw, critiques, corr_raw, strict=True):
-        records.append(_record(s, crit_type, ctext, craw, corr_type, cut_at_stop(kraw), kraw, opts))
+        rec = _record(s, crit_type, ctext, craw, corr_type, cut_at_stop(kraw), kraw, opts)
+        records.append({**rec, "prompt_verified": prompts_verified(s.subset, opts.prompt_dir)})
     execute_code(records)
     return records
 
@@ -228,7 +237,8 @@ def predictions(path: Path, opts: LoadOptions, o: Options) -> PredictionsResult:
         assert isinstance(s, Item)
         ct = rel.critiques.get(s.id)
         kt = rel.corrections.get(s.id) if rel.corrections is not None else None
-        records.append(_record(s, rel.critique_type, ct, ct, rel.correction_type, kt, kt, o))
+        rec = _record(s, rel.critique_type, ct, ct, rel.correction_type, kt, kt, o)
+        records.append({**rec, "prompt_verified": True})  # released outputs: the authors' own prompts
     execute_code(records)
     digest = hashlib.sha256(loaded.fingerprint.encode())
     for f in rel.files:
@@ -261,6 +271,7 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     disc_cells: dict[tuple[str, str], list[Any]] = {}
     corr_cells: dict[tuple[str, str], list[Any]] = {}
     unparsed = missing = unsupported = corr_missing = 0
+    inferred = {str(r["subset"]) for r in records if r.get("prompt_verified") is False}
     for r in records:
         o = outcome(r)
         cell = (str(r["subset"]), str(r.get("domain", "")))
@@ -293,9 +304,11 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
             "critique_missing": missing,
             "correction_missing": corr_missing,
             "correction_not_supported": unsupported,
+            "prompt_unverified": sum(1 for r in records if r.get("prompt_verified") is False),
         },
         "extra": {
             "metric": "overall/sections/subsets = F1 of 'response is wrong' (unparsed forced to the mistaken label)",
+            "inferred_prompt_sources": [x for x in SOURCES if x in inferred] + sorted(inferred - set(SOURCES)),
             "discriminability": {"overall": disc.get("overall"), "domains": split(disc, "domain")},
             "correction_accuracy": {
                 "overall": corr_m.get("overall"),
@@ -311,7 +324,8 @@ def build(values: Mapping[str, str] | None = None) -> Benchmark:
     return Benchmark(
         name="criticbench",
         description="CriticBench (critique-correct): critique F1 on wrong responses (unparsed forced wrong) and "
-        "correction accuracy over 15 datasets in 5 domains; zero-shot prompts built in, few-shot via prompt_dir.",
+        "correction accuracy over 15 datasets in 5 domains; zero-shot prompts built in (those of "
+        f"{len(INFERRED_SOURCES)} sources inferred, not seen: prompt_verified per item), few-shot via prompt_dir.",
         source="Lin et al. 2024 (arXiv:2402.14809); CriticBench/CriticBench src/evaluate.py evaluate_model, "
         "src/infer/result_processor.py ResultProcessor.result_check/analyse_result, src/utils/parser.py",
         hub_id=HUB_ID,

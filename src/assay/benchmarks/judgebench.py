@@ -28,7 +28,11 @@ Aggregation (``run_judge.py`` ``main``): accuracy = share of correct pairs (the 
 for each source prefix ``mmlu-pro`` (Knowledge), ``livebench-reasoning`` (Reasoning), ``livebench-math``
 (Math), ``livecodebench`` (Coding), and overall (prefix "", every pair). Here: ``overall`` over the items
 of the run, ``sections`` by category, ``subsets`` by split, ``extra.by_split`` the category table per split,
-and the authors' unreported counters (incorrect, tie, nulls, inconsistent, all / some / none correct).
+and the authors' unreported counters (incorrect, tie, nulls, inconsistent, all / some / none correct), each
+counted as ``compute_final_metrics`` does from the two decisions (:func:`pair_counters`): ``all_incorrect``
+= neither decision equals the label (None and "A=B" included, not only counter -2), ``some_correct`` = the
+pairs neither all correct nor all incorrect, ``inconsistent`` = decision1 != flipped decision2 (a scalar
+model's equal scores too: B>A in both orders).
 """
 
 from __future__ import annotations
@@ -126,17 +130,49 @@ def _rm_decision(score_first: float, score_second: float) -> str:
 
 
 def outcome(record: Record) -> dict[str, Any]:
-    """``{"credit", "correct", "counter", "tie", ...}`` by the two-order rule (judge or scalar records)."""
+    """``{"credit", "correct", "counter", "tie", "decisions", ...}`` by the two-order rule (judge or scalar
+    records); ``decisions`` are the two orders' decisions as judged (the second not yet flipped)."""
     if "judgements" in record:
         from assay.protocols.judge_pairwise import judge_outcome
 
         return judge_outcome(record)
     s = record["scores"]
     chosen, rejected = float(s["chosen"]), float(s["rejected"])
-    label = (record.get("meta") or {}).get("label", "A>B")
+    label = _label(record)
     score_a, score_b = (chosen, rejected) if label == "A>B" else (rejected, chosen)
-    counter, correct = judgebench_outcome(_rm_decision(score_a, score_b), _rm_decision(score_b, score_a), label)
-    return {"credit": float(correct), "correct": int(correct), "counter": counter, "tie": counter == 0, "invalid": 0}
+    d1, d2 = _rm_decision(score_a, score_b), _rm_decision(score_b, score_a)
+    counter, correct = judgebench_outcome(d1, d2, label)
+    return {
+        "credit": float(correct),
+        "correct": int(correct),
+        "counter": counter,
+        "tie": counter == 0,
+        "invalid": 0,
+        "decisions": [d1, d2],
+        "consistent": d1 == _FLIP[d2],
+    }
+
+
+_FLIP = {"A>B": "B>A", "B>A": "A>B"}
+
+
+def _label(record: Record) -> str:
+    """The label in the first order: the first judgement's placement, else the dataset's ``label``."""
+    js = record.get("judgements")
+    if js:
+        return "A>B" if js[0]["chosen_label"] == "A" else "B>A"
+    return str((record.get("meta") or {}).get("label", "A>B"))
+
+
+def pair_counters(decisions: Sequence[Any], label: str) -> tuple[bool, bool, bool, bool]:
+    """``(all_correct, all_incorrect, null, inconsistent)`` of one pair, as ``compute_final_metrics`` counts
+    them from ``decision1`` and the flipped ``decision2``: all correct if both equal the label, all incorrect
+    if NEITHER does (a None or "A=B" decision counts as not correct, so a pair at counter -1 or 0 can be all
+    incorrect), null if either is None, inconsistent if they differ. ``some_correct`` is the rest."""
+    d1 = decisions[0]
+    d2 = decisions[1]
+    d2 = _FLIP.get(d2, d2) if isinstance(d2, str) else d2
+    return d1 == label and d2 == label, d1 != label and d2 != label, d1 is None or d2 is None, d1 != d2
 
 
 def _unit(rec: Record) -> tuple[str, list[float]]:
@@ -144,8 +180,12 @@ def _unit(rec: Record) -> tuple[str, list[float]]:
     o = outcome(rec)
     counter = int(o.get("counter", 1 if o["credit"] else -1))
     decisions = o.get("decisions")
-    null = float(decisions is not None and any(d is None for d in decisions))
-    inconsistent = float("consistent" in o and not o["consistent"])
+    if decisions is not None and len(decisions) == 2:
+        flags = [float(f) for f in pair_counters(decisions, _label(rec))]
+        all_correct, all_incorrect, null, inconsistent = flags
+    else:  # a record without the two decisions: only its counter is known
+        all_correct, all_incorrect = float(counter == 2), float(counter == -2)
+        null, inconsistent = 0.0, float("consistent" in o and not o["consistent"])
     meta = rec.get("meta") or {}
     key = f"{rec.get('subset', '')}|{meta.get('category') or category_of(str(meta.get('source', '')))}"
     return key, [
@@ -154,8 +194,8 @@ def _unit(rec: Record) -> tuple[str, list[float]]:
         float(counter == 0),
         null,
         inconsistent,
-        float(counter == 2),
-        float(counter == -2),
+        all_correct,
+        all_incorrect,
     ]
 
 

@@ -26,7 +26,9 @@ Protocol (``run``), option ``critique``: ``generate`` (default: the model under 
 with the authors' reference-critique prompt), ``human`` / ``llm1`` / ``llm2`` (a stored critique of the
 annotation file) or ``hypothesis`` (the ``hypothesis_critique`` field). AIU extraction and every check are
 asked of the judge, ``--judge-model``; without one, the model under evaluation judges itself (the paper
-uses GPT-4 as the judge; a self-judged run is labelled ``judge: self`` in its records). A reference critique
+uses GPT-4 as the judge; a self-judged run is labelled ``judge: self`` in its records). Every judging
+request decodes with ``ctx.judge_sampling`` (greedy, ``--judge-max-tokens``), a self-judged one too; only
+the generated critique uses the run's sampling. A reference critique
 without AIUs has them extracted by the judge, as ``MetaCritique.score`` does.
 
 Released outputs (``predictions``): the human-label path reads ``annotation_data.json`` (one record per
@@ -106,7 +108,9 @@ def run_with(samples: Sequence[Sample], ctx: Any, source: str, hyp_aius: str, ai
         raise TypeError("metacritique runs on Item samples")
     self_judged = getattr(ctx, "judge_spec", None) is None
     judge = ctx.generate if self_judged else ctx.judge_generate
-    sampling = ctx.sampling
+    # the critique is the evaluated model's (run sampling); every judging request (AIU extraction, checks)
+    # decodes with the judge's own settings, also when the evaluated model is its own judge
+    sampling, judge_sampling = ctx.sampling, ctx.judge_sampling
     critiques: list[dict[str, Any]] = []
     if source == "generate":
         gens = ctx.generate(
@@ -123,7 +127,7 @@ def run_with(samples: Sequence[Sample], ctx: Any, source: str, hyp_aius: str, ai
             extract.append((i, "hyp", c["text"]))
         if s.data["reference_aius"] is None:
             extract.append((i, "ref", s.data["reference_critique"]))
-    outs = judge([GenerateRequest(P.extract_prompt(text), sampling) for _, _, text in extract]) if extract else []
+    outs = judge([GenerateRequest(P.extract_prompt(text), judge_sampling) for _, _, text in extract]) if extract else []
     hyp: dict[int, dict[str, Any]] = {}
     ref: dict[int, dict[str, Any]] = {}
     for (i, which, _), g in zip(extract, outs, strict=True):
@@ -141,10 +145,10 @@ def run_with(samples: Sequence[Sample], ctx: Any, source: str, hyp_aius: str, ai
     for i, (s, c) in enumerate(zip(items, critiques, strict=True)):
         d = s.data
         reqs += [
-            GenerateRequest(P.precision_prompt(d["question"], d["response"], d["reference_answer"], a), sampling)
+            GenerateRequest(P.precision_prompt(d["question"], d["response"], d["reference_answer"], a), judge_sampling)
             for a in hyp[i]["aius"]
         ]
-        reqs += [GenerateRequest(P.recall_prompt(c["text"], a), sampling) for a in ref[i]["aius"]]
+        reqs += [GenerateRequest(P.recall_prompt(c["text"], a), judge_sampling) for a in ref[i]["aius"]]
     gens = iter(judge(reqs))
     records = []
     for i, (s, c) in enumerate(zip(items, critiques, strict=True)):

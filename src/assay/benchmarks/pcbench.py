@@ -25,6 +25,10 @@ numbers of all 15 models from their ``eval_result`` files exactly):
 * all of these per difficulty, per error type and per (type, difficulty) when the problem metadata is given.
 
 Where a denominator is empty the released files print 0.0; here the value is null (nothing to measure).
+An empty flawed-query answer (``run``) is not sent to the judge: it is invalid for the authors' statistics
+above, counted as ``counts.empty_answer`` apart from unparsable judge replies (``counts.judge_invalid``), and
+``extra.rates`` adds the recognition rates with empty answers counted as "not found"
+(``*_recognition_rate_empty_as_not_found``).
 Headline (``overall``): the active recognition rate, with a seeded bootstrap CI over items (as for the other
 rates and the efficiencies, whose CIs resample items and recompute the ratio).
 
@@ -35,9 +39,10 @@ which the by-type, by-difficulty, no-FSC and normal-correctness statistics are n
 Protocol (``run``): needs the problem file (``--data``: the authors' ``dataset.jsonl`` of hub dataset
 ALIENS232/PCBench, rows {pid, normal_query, ill_query, conflict_type, difficulty, conflict {conflict_reason,
 recomposed_premise, ...}, meta_info {final_answer, ...}}) and a judge (``--judge-model``; the paper's is
-o3-mini-high). Options: ``prefix`` (text put before every query, e.g. ``/no_think`` as the released ollama
-runs), ``judge_normal=true`` (also judge the normal answers' correctness, as ``evaluate_answer_to_normal``;
-off by default as in the released ``eval.py``).
+o3-mini-high), whose requests use ``ctx.judge_sampling`` (greedy, ``--judge-max-tokens``); the model
+under evaluation answers with the run's sampling. Options: ``prefix`` (text put before every query, e.g.
+``/no_think`` as the released ollama runs), ``judge_normal=true`` (also judge the normal answers' correctness,
+as ``evaluate_answer_to_normal``; off by default as in the released ``eval.py``).
 """
 
 from __future__ import annotations
@@ -246,7 +251,7 @@ def run_with(samples: Sequence[Sample], ctx: Any, prefix: str, judge_normal: boo
         raise TypeError("pcbench runs on Item samples")
     if getattr(ctx, "judge_spec", None) is None:
         raise ValueError("pcbench needs a judge: pass --judge-model SPEC (the paper's judge is o3-mini-high)")
-    sampling = ctx.sampling
+    sampling, judge_sampling = ctx.sampling, ctx.judge_sampling  # the judge decodes greedily, own budget
     queries = {
         "normal": lambda d: prefix + d["normal_query"],
         "ill": lambda d: prefix + d["ill_query"],
@@ -274,7 +279,7 @@ def run_with(samples: Sequence[Sample], ctx: Any, prefix: str, judge_normal: boo
         if judge_normal and s.data["conflict_type"] != "irr_query_distraction" and answers[i]["normal"]["answer"]:
             gold = s.data.get("final_answer") or ""
             jobs.append((i, "normal", P.normal_judge_prompt(answers[i]["normal"]["answer"], gold)))
-    judged = ctx.judge_generate([GenerateRequest(user_prompt(p), sampling) for _, _, p in jobs])
+    judged = ctx.judge_generate([GenerateRequest(user_prompt(p), judge_sampling) for _, _, p in jobs])
     verdicts: dict[tuple[int, str], str] = {(i, v): g.text for (i, v, _), g in zip(jobs, judged, strict=True)}
     records = []
     for i, s in enumerate(items):
@@ -283,7 +288,8 @@ def run_with(samples: Sequence[Sample], ctx: Any, prefix: str, judge_normal: boo
         for v, key in (("ill", "active"), ("ill_with_hint", "passive")):
             raw = verdicts.get((i, v))
             obj, why = P.extract_json_data(raw) if raw is not None else (None, "empty answer: not judged")
-            judge_of[key] = {"judge": obj or {}, "judge_raw": raw, "found": P.contradiction_found(obj), "error": why}
+            judge_of[key] = {"judge": obj or {}, "judge_raw": raw, "found": P.contradiction_found(obj), "error": why,
+                             "empty_answer": not a[v]["answer"]}  # fmt: skip
         nraw = verdicts.get((i, "normal"))
         records.append(
             {

@@ -21,7 +21,9 @@ Critic protocol, as QwenLM/ProcessBench ``code/run_eval.py``:
 * metric (``run_eval.py`` / ``run_eval_prm_trl.py``): per subset, acc_err = mean(pred == label) over
   ``label != -1``, acc_cor = mean(pred == -1) over ``label == -1``, F1 = 2 acc_err acc_cor / (acc_err +
   acc_cor); the paper's headline is the mean of the subset F1s (``all_f1_scores``). Values here are
-  fractions (the authors print x100).
+  fractions (the authors print x100). ``overall`` averages the subsets present (a folder, ``--subsets``
+  or ``--limit`` may leave some out): ``extra.overall_over`` names them, ``extra.overall_complete`` says
+  whether all four (MR-GSM8K: its one) are there.
 
 DeepCritic numbering (option ``numbering=1``; RUCBM/DeepCritic ``ProcessBench/code/eval.py``
 ``prepare_input_boxed`` and ``templates/critique_template_new.txt``): each step is prefixed ``Step i: ``
@@ -53,6 +55,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -220,7 +223,11 @@ def outcome(rec: Mapping[str, Any]) -> dict[str, Any]:
     return {"prediction": pred, "match": is_match(pred, label, numbering), "valid": pred is not None, "vote_tie": tie}
 
 
-def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, Any]:
+def aggregate(
+    records: Sequence[Record], seed: int, n_boot: int, *, expected: Sequence[str] = SUBSETS
+) -> dict[str, Any]:
+    """Per subset acc_err/acc_cor/F1; overall = mean F1 of the subsets present (``extra.overall_over``;
+    ``extra.overall_complete``: every one of ``expected`` is there)."""
     if not records:
         raise ValueError("no records to aggregate")
     kinds = {r.get("kind") for r in records}
@@ -256,6 +263,8 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     }
     first = records[0]
     extra.update({"kind": first.get("kind"), "numbering": first.get("numbering", 0)})
+    over = [x for x in expected if x in matches] + [x for x in matches if x not in expected]
+    extra.update(overall_over=over, overall_complete=set(expected) <= set(matches))
     if first.get("kind") == KIND_CRITIC:
         extra.update(votes=first.get("votes", 1), parse=first.get("parse", "authors"))
     return {
@@ -306,7 +315,7 @@ def _bench(name: str, base: Config, values: Mapping[str, str] | None = None) -> 
         subsets=allowed,
         load=_make_load(allowed, hub, name),
         outcome=outcome,
-        aggregate=aggregate,
+        aggregate=partial(aggregate, expected=allowed),
         run=lambda samples, ctx: run(samples, ctx, cfg),
         predictions=make_predictions(allowed, cfg.numbering, cfg.parse),
         options=dict(OPTIONS),

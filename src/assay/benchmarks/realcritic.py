@@ -22,20 +22,23 @@ Modes (``--option mode=...``):
 Per item: the refined answer = ``strip_string(extract_answer(last turn))`` (units kept for
 minerva_math), replaced by ``choice_answer_clean(text)`` when the gold answer is an option letter and the
 extracted one is not; gold = ``parse_ground_truth`` (MATH re-extracts it from ``gt_cot``); correct =
-``math_equal(pred, gold)``. The verdict is the first turn's "The solution is Correct/Incorrect" (else
-"The first error step number: -1 / k"); a text stating both, or neither, has no verdict.
+``math_equal(pred, gold)``, graded once when the answer is made and stored in the record (``grade``:
+equal, timed_out), so a rescore reuses it. The verdict is the first turn's "The solution is
+Correct/Incorrect" (else "The first error step number: -1 / k"): the last "## Conclusion of Critique"
+section that states one, else the last statement in the text; none when there is none.
 
 Metrics: per task accuracy (mean refined correctness, bootstrap CI); ``overall`` = unweighted mean of
-the tasks present (stratified bootstrap); RealCritic's c->c, c->i, i->c, i->i counts and conditional
-ratios; Critique-RL's Acc, delta, delta c->i, delta i->c and discriminability
-(:mod:`assay.metrics.refinement`); invalid outputs (no answer found) are counted and scored incorrect,
-as upstream scores an empty prediction.
+the tasks present (stratified bootstrap; ``extra.overall_over`` names them, ``extra.overall_complete``
+says whether all 8 are); RealCritic's c->c, c->i, i->c, i->i counts and conditional ratios;
+Critique-RL's Acc, delta, delta c->i, delta i->c and discriminability (:mod:`assay.metrics.refinement`);
+invalid outputs (no answer found) are counted and scored incorrect, as upstream scores an empty prediction.
 
 Deviations, all documented in docs/benchmarks.md: the ToRA machinery of ``math_eval.py``
 (a reply ending in a code fence is executed as Python and the model called again, up to 4 times) is not
 run; upstream's output rows lose ``previous_score`` (``main`` does not copy it), so its printed c->*
-ratios count every item as originally incorrect: here the item's ``previous_score`` is used; sympy
-comparisons time out after ``grader_timeout`` seconds each (upstream: 3 s for a whole comparison).
+ratios count every item as originally incorrect: here the item's ``previous_score`` is used, and a ratio
+with an empty denominator is NaN (upstream prints 0); sympy comparisons time out after ``grader_timeout``
+seconds each (upstream: 3 s for a whole comparison).
 
 Item data (``Item.data``): question, gt, gt_cot, solution (the shipped reasoning), solution_pred,
 previous_score (bool), solution_model; meta: subset (the task), idx and the row's extra fields.
@@ -63,10 +66,19 @@ from assay.critics.normalize import (
     strip_string,
 )
 from assay.critics.normalize import extract_answer as _extract
+from assay.critics.realcritic_prompts import (  # noqa: F401  (re-exported: the benchmark's prompts)
+    CRITIC_SYSTEM,
+    CRITIC_USER,
+    FOLLOW_UP,
+    SOLVE_SYSTEM,
+    critique_prompt,
+    follow_up,
+    solve_prompt,
+)
 from assay.data.rows import DataError, Row
 from assay.metrics.bootstrap import stratified_cis
 from assay.metrics.refinement import refinement_metrics
-from assay.samples import Item, Message, Prompt
+from assay.samples import Item
 
 TASKS: tuple[str, ...] = (
     "arc-challenge", "college_math", "gpqa", "gsm8k", "math", "minerva_math", "mmlu_stem", "olympiadbench",
@@ -74,81 +86,13 @@ TASKS: tuple[str, ...] = (
 MODES = ("cross", "self", "iterative")
 DEFAULT_GRADER_TIMEOUT_S = 10.0
 
-# utils.py SYSTEM_PROMPT_TEMPLATES["critic_and_correct"] (a raw string: single backslashes)
-CRITIC_SYSTEM = r"""I will provide a math problem along with a student solution.
-
-Conduct a step-by-step critique of the student's solution. For each step, use proper verification, recalculation, and reflection to determine whether it is logically and mathematically valid. Please elaborate on the analysis process carefully. If an error is detected in any step, describe the nature and cause of the error in detail, and suggest how to correct it or provide the correct approach. Once a step is found to contain an error, stop further analysis of subsequent steps (as they may depend on the identified error) and directly conclude with "Incorrect".
-
-Finally, provide a conclusion of your critique and a correction for the student solution.
-
-Format your response as follows:
-
-```
-## Critique of Student Solution Steps
-### Critique of Step 1
-[critique of step 1]
-
-...
-
-### Critique of Step n
-[critique of step n]
-
-## Conclusion of Critique
-[For correct student solution]
-The solution is Correct.
-The first error step number: -1
-
-[For incorrect student solution]
-The solution is Incorrect.
-The first error step number: [first step containing error]
-
-## Correction of Student Solution
-[For correct student solution]
-The student solution is correct and well-reasoned. The final answer is \boxed{[answer]}.
-
-[For incorrect student solution]
-Here's the corrected solution, following the original approach up to step [error step - 1] and then proceeding with the proper correction:
-===CORRECTION_START===
-[Steps 1 to (error step - 1) from original student solution]
-[Corrected version of error step]
-[Subsequent steps following from the correction to reach the final answer]
-Therefore, the final answer is \boxed{[corrected answer]}.
-===CORRECTION_END===
-```"""  # noqa: E501
-# utils.py USER_PROMPT_TEMPLATE["critic_and_correct"]
-CRITIC_USER = (
-    "The following is the data for your task:\n\n## Math Problem\n{question}\n\n## Student Solution\n{reasoning}"
-)
-# utils.py MULTI_TURN_CRITIC["cot"]: never .format()ted upstream, so the doubled braces are sent as is
-FOLLOW_UP = (
-    "Are you sure your critic is correct? Please reconsider all the content above and identify any possible "
-    "errors. Place the final answer in \\boxed{{}}."
-)
-# utils.py SYSTEM_PROMPT_TEMPLATES["direct-cot"] with USER_PROMPT_TEMPLATE["default-cot"] = "{question}"
-SOLVE_SYSTEM = "Please reason step by step, and put your final answer within \\boxed{}."
-
 _VERDICT = re.compile(r"\bthe solution is\W{0,3}(correct|incorrect)\b", re.IGNORECASE)
 _ERROR_STEP = re.compile(r"first error step number[\s:*]*(-?\d+)", re.IGNORECASE)
+_CONCLUSION = re.compile(r"^#+\s*conclusion of critique\b[^\n]*$", re.IGNORECASE | re.MULTILINE)
+_HEADING = re.compile(r"^#{1,2}\s", re.MULTILINE)
 
 
-# --- prompts and parsing --------------------------------------------------------------------------
-
-
-def solve_prompt(question: str) -> Prompt:
-    return (Message("system", SOLVE_SYSTEM), Message("user", question))
-
-
-def critique_prompt(question: str, reasoning: str) -> Prompt:
-    """``construct_message``: the critic_and_correct system prompt and the problem + student solution."""
-    return (
-        Message("system", CRITIC_SYSTEM),
-        Message("user", CRITIC_USER.format(question=question, reasoning=reasoning)),
-    )
-
-
-def follow_up(conv: Prompt, reply: str) -> Prompt:
-    """``construct_message`` for turn > 1: the reply (right-stripped) and the follow-up question."""
-    return (*conv, Message("assistant", reply.rstrip()), Message("user", FOLLOW_UP))
+# --- parsing and grading (prompts: assay.critics.realcritic_prompts) ------------------------------
 
 
 def predicted_answer(text: str | None, task: str, gt: str) -> str | None:
@@ -174,19 +118,39 @@ def answer_found(pred: str | None, gt: str) -> bool:
     return pred in CHOICES if gt in CHOICES else True
 
 
+def _conclusion_sections(text: str) -> list[str]:
+    """The text under each "## Conclusion of Critique" heading, up to the next ``#``/``##`` heading."""
+    out = []
+    for m in _CONCLUSION.finditer(text):
+        rest = text[m.end() :]
+        nxt = _HEADING.search(rest)
+        out.append(rest[: nxt.start()] if nxt else rest)
+    return out
+
+
+def _verdict_in(text: str, *, last: bool) -> str | None:
+    """The verdict stated in ``text``: the last one, or (``last=False``) only when it states one."""
+    said = [m.lower() for m in _VERDICT.findall(text)]
+    if said:
+        return said[-1] if last or len(set(said)) == 1 else None
+    steps = [int(m) for m in _ERROR_STEP.findall(text)]
+    if steps and (last or len(set(steps)) == 1):
+        return "correct" if steps[-1] == -1 else "incorrect"
+    return None
+
+
 def parse_verdict(text: str | None) -> str | None:
-    """The critique's verdict, "correct" or "incorrect", from its conclusion; None if absent or contradictory."""
+    """The critique's verdict, "correct" or "incorrect"; None when the text states none.
+
+    The last "## Conclusion of Critique" section that states one verdict decides; else the LAST "The
+    solution is Correct/Incorrect" of the text (a model that echoes the format block, which names both,
+    then concludes), else the last "The first error step number: k" (-1: correct)."""
     if not text:
         return None
-    said = {m.lower() for m in _VERDICT.findall(text)}
-    if len(said) == 1:
-        return said.pop()
-    if said:
-        return None
-    steps = {int(m) for m in _ERROR_STEP.findall(text)}
-    if len(steps) == 1:
-        return "correct" if steps.pop() == -1 else "incorrect"
-    return None
+    for section in reversed(_conclusion_sections(text)):
+        if (v := _verdict_in(section, last=False)) is not None:
+            return v
+    return _verdict_in(text, last=True)
 
 
 def grade(pred: str | None, gt: str, gt_cot: str | None, task: str, timeout_s: float) -> bool:
@@ -194,6 +158,14 @@ def grade(pred: str | None, gt: str, gt_cot: str | None, task: str, timeout_s: f
     if pred is None:
         return False
     return grader.math_equal(pred, parse_ground_truth(gt, gt_cot, task), timeout_s=timeout_s)
+
+
+def grade_record(pred: str | None, gt: str, gt_cot: str | None, task: str, timeout_s: float) -> dict[str, bool]:
+    """``{"equal", "timed_out"}``: the grade stored in a record when the answer is made, so a rescore
+    never re-runs sympy (whose timeouts depend on the machine's load)."""
+    before = grader.stats()["timeouts"]
+    equal = grade(pred, gt, gt_cot, task, timeout_s)
+    return {"equal": bool(equal), "timed_out": grader.stats()["timeouts"] > before}
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -296,8 +268,18 @@ def parse_turn(text: str, finish: str | None, task: str, gt: str) -> dict[str, A
     return {"raw": text, "pred": pred, "verdict": parse_verdict(text), "finish_reason": finish}
 
 
-def run(samples: Sequence[Any], ctx: Any, *, mode: str = "cross", rounds: int = 1) -> list[Record]:
-    """One record per item: every model output (solution, each critique turn) with its parsed values."""
+def run(
+    samples: Sequence[Any],
+    ctx: Any,
+    *,
+    mode: str = "cross",
+    rounds: int = 1,
+    timeout_s: float = DEFAULT_GRADER_TIMEOUT_S,
+) -> list[Record]:
+    """One record per item: every model output (solution, each critique turn) with its parsed values and
+    the grade of each scored answer (``solve.grade``, ``turns[-1].grade``)."""
+    from assay.models.generation import GenerateRequest
+
     items = [s for s in samples if isinstance(s, Item)]
     if len(items) != len(samples):
         raise TypeError("realcritic: run takes the Items its loader makes")
@@ -324,23 +306,20 @@ def run(samples: Sequence[Any], ctx: Any, *, mode: str = "cross", rounds: int = 
             }
         )
     if mode == "self":
-        from assay.models.generation import GenerateRequest
-
         gens = ctx.generate([GenerateRequest(solve_prompt(r["question"]), sampling) for r in recs])
         for r, g in zip(recs, gens, strict=True):
-            text = g.text
+            text, pred = g.text, predicted_answer(g.text, r["subset"], r["gt"])
             r["solve"] = {
                 "raw": text,
-                "pred": predicted_answer(text, r["subset"], r["gt"]),
+                "pred": pred,
                 "finish_reason": g.finish_reasons[0],
+                "grade": grade_record(pred, r["gt"], r["gt_cot"], r["subset"], timeout_s),
             }
             r["solution"] = text.strip()  # upstream: the reasoning is the stripped completion
             r["solution_pred"] = r["solve"]["pred"]
-            r["previous_score"] = None  # graded in outcome from the solution text
+            r["previous_score"] = None  # the original correctness is solve.grade
             r["solution_model"] = getattr(ctx, "spec", None)
     convs = [critique_prompt(r["question"], r["solution"]) for r in recs]
-    from assay.models.generation import GenerateRequest
-
     for k in range(rounds):
         gens = ctx.generate([GenerateRequest(c, sampling) for c in convs])
         for i, (r, g) in enumerate(zip(recs, gens, strict=True)):
@@ -348,24 +327,34 @@ def run(samples: Sequence[Any], ctx: Any, *, mode: str = "cross", rounds: int = 
             if k < rounds - 1:
                 convs[i] = follow_up(convs[i], g.text)
     for r in recs:
-        r["valid"] = answer_found(r["turns"][-1]["pred"], r["gt"])
+        last = r["turns"][-1]
+        last["grade"] = grade_record(last["pred"], r["gt"], r["gt_cot"], r["subset"], timeout_s)
+        r["valid"] = answer_found(last["pred"], r["gt"])
     return recs
 
 
 def outcome(rec: Mapping[str, Any], *, timeout_s: float = DEFAULT_GRADER_TIMEOUT_S) -> dict[str, Any]:
-    """Correctness of the original and refined answers and the verdict, from the record's texts alone."""
+    """Correctness of the original and refined answers and the verdict, from the record alone: the grades
+    stored at run time (``grade``) are reused; a record without them (older runs) is graded here."""
     task, gt, gt_cot = str(rec["subset"]), str(rec["gt"]), rec.get("gt_cot")
-    before = grader.stats()["timeouts"]
+    timed_out = False
+
+    def graded(entry: Mapping[str, Any], pred: str | None) -> bool:
+        nonlocal timed_out
+        g = entry.get("grade") or grade_record(pred, gt, gt_cot, task, timeout_s)
+        timed_out = timed_out or bool(g["timed_out"])
+        return bool(g["equal"])
+
     solve_valid = None
     if rec.get("previous_score") is not None:
         original = bool(rec["previous_score"])
     else:  # self-critique: the model's own solution, graded as upstream grades a direct-cot run
         solve_pred = predicted_answer(rec["solve"]["raw"], task, gt)
-        original = grade(solve_pred, gt, gt_cot, task, timeout_s)
+        original = graded(rec["solve"], solve_pred)
         solve_valid = answer_found(solve_pred, gt)
     turns = rec["turns"]
     pred = predicted_answer(turns[-1]["raw"], task, gt)
-    refined = grade(pred, gt, gt_cot, task, timeout_s)
+    refined = graded(turns[-1], pred)
     verdict = parse_verdict(turns[0]["raw"])
     out: dict[str, Any] = {
         "original_correct": original,
@@ -376,7 +365,7 @@ def outcome(rec: Mapping[str, Any], *, timeout_s: float = DEFAULT_GRADER_TIMEOUT
         "verdict_correct": None if verdict is None else (verdict == "correct") == original,
         "transition": f"{'c' if original else 'i'}->{'c' if refined else 'i'}",
         "truncated_turns": sum(1 for t in turns if t.get("finish_reason") == "length"),
-        "grader_timeout": grader.stats()["timeouts"] > before,
+        "grader_timeout": timed_out,
     }
     if solve_valid is not None:
         out["solve_invalid"] = not solve_valid
@@ -390,7 +379,7 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
         raise ValueError("no records to aggregate")
     outs: dict[str, list[Mapping[str, Any]]] = {}
     for rec in records:
-        outs.setdefault(str(rec["subset"]), []).append(rec["outcome"])
+        outs.setdefault(str(rec["subset"]), []).append(rec.get("outcome") or outcome(rec))
     tasks = sorted(outs, key=lambda t: (TASKS.index(t) if t in TASKS else len(TASKS), t))
     groups = {t: np.array([float(o["refined_correct"]) for o in outs[t]]) for t in tasks}
     stats: dict[str, Any] = {f"subset:{t}": (lambda s, t=t: s[t].mean(axis=1)) for t in tasks}
@@ -424,6 +413,8 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     every = [o for t in tasks for o in outs[t]]
     # per task and pooled: Critique-RL's rates, with RealCritic's transition counts/ratios inside
     extra: dict[str, Any] = {
+        "overall_over": tasks,
+        "overall_complete": set(TASKS) <= set(tasks),
         "modes": sorted({str(r.get("mode")) for r in records}),
         "tasks": {t: {"counts": counts(outs[t]), **refinement(outs[t], f"realcritic:{t}")} for t in tasks},
         "all": refinement(every, "realcritic:all"),
@@ -445,11 +436,13 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
 # --- released outputs (assay score realcritic --predictions PATH) ---------------------------------
 
 
-def predictions(path: Path, opts: LoadOptions, *, mode: str = "cross") -> PredictionsResult:
+def predictions(
+    path: Path, opts: LoadOptions, *, mode: str = "cross", timeout_s: float = DEFAULT_GRADER_TIMEOUT_S
+) -> PredictionsResult:
     """Records from critiques that already exist; see :mod:`assay.benchmarks.realcritic_release`."""
     from assay.benchmarks.realcritic_release import read_predictions
 
-    return read_predictions(path, opts, mode=mode)
+    return read_predictions(path, opts, mode=mode, timeout_s=timeout_s)
 
 
 # --- registration ---------------------------------------------------------------------------------
@@ -495,8 +488,8 @@ def make(values: Mapping[str, str] | None = None) -> Benchmark:
         load=load,
         outcome=out,
         aggregate=aggregate,
-        run=partial(run, mode=mode, rounds=rounds),
-        predictions=partial(predictions, mode=mode),
+        run=partial(run, mode=mode, rounds=rounds, timeout_s=timeout),
+        predictions=partial(predictions, mode=mode, timeout_s=timeout),
         options=dict(OPTIONS),
         configure=make,
     )

@@ -25,7 +25,15 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from assay.benchmarks.realcritic import TASKS, answer_found, from_row, parse_turn, task_files
+from assay.benchmarks.realcritic import (
+    DEFAULT_GRADER_TIMEOUT_S,
+    TASKS,
+    answer_found,
+    from_row,
+    grade_record,
+    parse_turn,
+    task_files,
+)
 from assay.benchmarks.registry import LoadOptions, PredictionsResult, Record
 from assay.data.collect import skip_record
 from assay.data.rows import DataError, Row, read_rows
@@ -152,7 +160,10 @@ def to_record(row: Row, task: str, ref: dict[tuple[str, str], dict[str, Any]], m
     }
 
 
-def read_predictions(path: Path, opts: LoadOptions, *, mode: str = "cross") -> PredictionsResult:
+def read_predictions(
+    path: Path, opts: LoadOptions, *, mode: str = "cross", timeout_s: float = DEFAULT_GRADER_TIMEOUT_S
+) -> PredictionsResult:
+    """Records of the kept rows, the last turn's answer graded once here (``turns[-1].grade``)."""
     files = prediction_files(path)
     ref = _reference(opts)
     wanted = set(opts.subsets)
@@ -178,6 +189,8 @@ def read_predictions(path: Path, opts: LoadOptions, *, mode: str = "cross") -> P
             if (wanted and t not in wanted) or (opts.limit is not None and kept.get(t, 0) >= opts.limit):
                 continue
             kept[t] = kept.get(t, 0) + 1
+            last = rec["turns"][-1]
+            last["grade"] = grade_record(last["pred"], rec["gt"], rec["gt_cot"], t, timeout_s)
             records.append(rec)
     unknown = sorted(wanted - set(kept))
     if unknown:

@@ -16,11 +16,10 @@ Tasks and what the shipped slices hold (../shared/data/vlrmbench: location_error
   Parse ``utils.format_model_answer_tolist``: every ``\\d+`` of the answer, values other than 0/1 become
   1, truncated or padded with 0 to the number of steps. Metric (``get_sc_mc_rd_eval_res.py`` +
   ``utils.get_F1Score``): all steps of the task pooled; F1_pos and F1_neg (sklearn ``f1_score``, 0 when
-  undefined); the authors weight them as ``F1_w = (n_neg/N) F1_pos + (n_pos/N) F1_neg``, each class's F1
-  weighted by the *other* class's share. The paper calls the metric a weighted F1 and names no inverted
-  weights, so we read the code's weights as a slip: the default ``weighting=support`` is the usual
-  support-weighted F1 ``(n_pos/N) F1_pos + (n_neg/N) F1_neg`` (sklearn ``average="weighted"``);
-  ``weighting=authors`` reproduces the published numbers. Both, and F1_pos/F1_neg, are always reported.
+  undefined). Default ``weighting=authors``, the published metric: ``F1_w = (n_pos/N) F1_neg + (n_neg/N)
+  F1_pos`` (``get_F1Score``: each class's F1 weighted by the *other* class's share). ``weighting=support``
+  is the conventional support-weighted F1 ``(n_pos/N) F1_pos + (n_neg/N) F1_neg`` (sklearn
+  ``average="weighted"``). Both, and F1_pos/F1_neg, are always reported.
 * foresight (Forecasting Future; not in the shipped slices): the foresight prompt with ``reasoning_error``
   if present, else ``step_list`` (formatted with ``str.format``, so a list prints as a Python list);
   ``task_gt`` true/false; correct when ``task_gt`` is true and ``\\b(yes|true)\\b`` occurs
@@ -72,7 +71,7 @@ from assay.samples import Item, Sample
 class Config:
     images: str = "error"  # error | placeholder
     image_root: str | None = None
-    weighting: str = "support"  # support | authors
+    weighting: str = "authors"  # authors (published, default) | support
 
 
 def _make_load(cfg: Config) -> Any:
@@ -174,7 +173,7 @@ def outcome(rec: Mapping[str, Any]) -> dict[str, Any]:
 def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, Any]:
     if not records:
         raise ValueError("no records to aggregate")
-    weighting = str(records[0].get("weighting", "support"))
+    weighting = str(records[0].get("weighting", "authors"))
     groups: dict[str, list[Any]] = {}
     invalid: dict[str, int] = {}
     kinds: dict[str, str] = {}
@@ -231,7 +230,8 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
 OPTIONS = {
     "images": "error (default: a text-only model is refused) | placeholder (labelled blind run, images -> '[image]')",
     "image_root": "folder holding the authors' images (meta_data/Image); image paths are taken relative to it",
-    "weighting": "support (default: (n_pos/N) F1_pos + (n_neg/N) F1_neg) | authors (their inverted weights)",
+    "weighting": "authors (default, published: (n_pos/N) F1_neg + (n_neg/N) F1_pos) | support (conventional "
+    "support-weighted F1: (n_pos/N) F1_pos + (n_neg/N) F1_neg)",
 }
 
 

@@ -3,8 +3,10 @@
 
 Per source: HotpotQA/AmbigNQ ``EM`` to any gold answer; the choice datasets
 ``math_equal(gold.lower(), pred.lower())``; Repeat Copy ``math_equal(raw.strip(), gold)``; the rest
-lower-cased ``math_equal(pred, gold)``. MATH uses the project's shared math grader (``assay.critics.grader``),
-as does ``grader="shared"`` for the numeric sources. MBPP/HumanEval corrections are executed (code + "\\n" +
+lower-cased ``math_equal(pred, gold)``, MATH included (its answer extracted with the shared grader's
+``extract_answer`` + ``strip_string``, the parser lineage of the authors' ``extract_latex_answer``).
+``grader="shared"`` compares MATH and the numeric sources with ``assay.critics.grader.equivalent``
+(sympy-backed) instead. MBPP/HumanEval corrections are executed (code + "\\n" +
 tests) on the ``assay.sandbox`` pool when it is installed, else recorded as not supported.
 """
 
@@ -20,7 +22,7 @@ from assay.benchmarks.registry import Record
 from assay.critics.criticbench_parse import CODE, extract_answer, extract_answer_str
 
 CHOICE = ("AQuA", "Colored Object", "CSQA", "Date", "Penguins")
-NUMERIC = ("GSM8K", "Object Counting", "TabMWP")  # math_equal sources that grader=shared switches
+NUMERIC = ("GSM8K", "MATH", "Object Counting", "TabMWP")  # math_equal sources that grader=shared switches
 
 
 def _is_digit(s: Any) -> bool:
@@ -113,7 +115,8 @@ def grade(
 ) -> dict[str, Any]:
     """The corrected answer and whether it is right: {"answer", "correct" (bool|None), "error"}.
 
-    ``grader``: "authors" (ported ``math_equal``) or "shared" (``assay.critics.grader`` for ``NUMERIC``);
+    ``grader``: "authors" (ported ``math_equal`` on lower-cased strings, MATH included) or "shared"
+    (``assay.critics.grader.equivalent`` for ``NUMERIC``);
     ``original_bug``: the authors' extraction bugs (see ``math_answer``, ``extract_answer``, ``_grade_code``).
     """
     answer_str = extract_answer_str(raw, pattern)
@@ -121,9 +124,8 @@ def grade(
         return _grade_code(source, raw, answer_str, pattern, answers, question, original_bug)
     if source == "MATH":
         pred = math_answer(raw, answer_str, original_bug)
-        ok = pred != "" and any(_shared_grader().equivalent(pred, str(g)) for g in answers)
-        return {"answer": pred, "correct": bool(ok), "error": None}
-    pred = extract_answer(answer_str, source, original_bug)
+    else:
+        pred = extract_answer(answer_str, source, original_bug)
     if source in ("HotpotQA", "AmbigNQ"):
         ok = any(em(pred, str(g)) for g in answers)
     elif source in CHOICE:
@@ -133,7 +135,7 @@ def grade(
         ok = any(math_equal(pred, g) for g in answers)
     elif grader == "shared" and source in NUMERIC:
         ok = pred != "" and any(_shared_grader().equivalent(pred, str(g)) for g in answers)
-    else:
+    else:  # result_check's last branch (GSM8K, MATH, Object Counting, StrategyQA, TabMWP): no sympy
         lower = [g.lower() if isinstance(g, str) else g for g in answers]
         ok = any(math_equal(pred.lower(), g) for g in lower)
     return {"answer": pred, "correct": bool(ok), "error": None}

@@ -5,6 +5,13 @@ question).strip()``, every example kept), prompt files split as ``src/utils/data
 ``DataProcessor.load_single_prompt``, ``infer_hf``'s stop strings. Built in: the ``zs-crit-cot`` templates
 (critique ``zero_shot_chain_of_thought.txt``, correction ``zero_shot_with_chain_of_thought_critique.txt``);
 other prompt types are read from a checkout of the authors' ``src/prompt`` folder (``prompt_dir``).
+
+Verified vs inferred: the indexed copy of the authors' repository (commit 245f785) stores identical files
+once, so only some zs-cot files were seen: critique for HumanEval, MBPP and Object Counting; correction for
+every source but GSM8K, MATH, HotpotQA and Penguins. The built-in prompts of the other sources are
+*inferred* (taken to equal a seen file, ``_CRITIQUE_ZS_DEFAULT`` and ``INFERRED``); ``prompts_verified``
+says per source whether both prompts of an item were seen (always true with ``prompt_dir``: the authors'
+files are read), ``INFERRED_SOURCES`` lists the sources whose built-in prompts are not.
 """
 
 from __future__ import annotations
@@ -63,6 +70,8 @@ _SPEC = {
 }
 # not in the indexed copy of the repository (it stores identical files once): taken to equal these
 INFERRED = {"GSM8K": "Object Counting", "MATH": "Object Counting", "HotpotQA": "AmbigNQ", "Penguins": "CSQA"}
+# the zs-crit-cot critique files that were seen (the other sources use the Object Counting text)
+VERIFIED_CRITIQUE = ("HumanEval", "MBPP", "Object Counting")
 _CODE_FIX = (
     'Based on the problems you found, improve your code in the JSON format as follows: {"code":"improved code"}.'
 )
@@ -77,6 +86,14 @@ _CORRECTION_ZS = {
     "MBPP": _QA + _CODE_FIX + "\nImproved code:",
     "HumanEval": "Code:\n{solution}\nAnalysis and verdict: {critique}\n" + _CODE_FIX + "\nImproved code:",
 }
+
+
+def prompts_verified(source: str, prompt_dir: str | None) -> bool:
+    """Whether an item's critique and correction prompts are the authors' text as seen (not inferred)."""
+    return prompt_dir is not None or (source in VERIFIED_CRITIQUE and source not in INFERRED)
+
+
+INFERRED_SOURCES: tuple[str, ...] = tuple(s for s in SOURCES if not prompts_verified(s, None))
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,14 @@
 problems; ``aggregate`` adds the same per difficulty, per error type and per (type, difficulty), and seeded
 bootstrap CIs for the headline rates and efficiencies. A record needs ``active.found``, ``passive.found``
 (True / False / None = invalid judgement), ``normal.correct`` (True / False / None), ``lengths`` {normal,
-ill, ill_with_hint} and optionally ``conflict_type`` / ``difficulty``.
+ill, ill_with_hint} and optionally ``conflict_type`` / ``difficulty``; ``active.empty_answer`` /
+``passive.empty_answer`` mark a flawed-query answer that was empty and so never judged.
+
+Empty answers: the authors' statistics (kept as they are: they reproduce the release) leave every item
+without two parsed judgements out. An empty answer is counted apart (``counts.empty_answer``, items with
+one) from a judge reply that does not parse (``counts.judge_invalid``), and ``extra.rates`` adds
+``*_recognition_rate_empty_as_not_found``: an empty answer counted as a premise *not* found, over the
+items whose judgements are then all known (a model that answers nothing is not rewarded by exclusion).
 """
 
 from __future__ import annotations
@@ -23,15 +30,32 @@ TYPE_ORDER = ("contra_infer_insert", "contra_premise_insert", FSC, IQD)
 DIFFICULTY_ORDER = ("normal", "medium", "hard")
 
 
+def _empty(record: Record, key: str) -> bool:
+    """Whether the answer judged under ``key`` (active: ill, passive: ill_with_hint) was empty."""
+    if "empty_answer" in record[key]:
+        return bool(record[key]["empty_answer"])
+    variant = "ill" if key == "active" else "ill_with_hint"
+    answer = (record.get("answers") or {}).get(variant, {}).get("answer")
+    return answer is not None and not answer  # run records before the flag; released rows: judged
+
+
 def outcome(record: Record) -> dict[str, Any]:
-    """Per problem: validity (both flawed-query judgements parse) and the judged successes."""
+    """Per problem: validity (both flawed-query judgements parse), the judged successes, and why an
+    item is invalid (an empty answer, never judged, or a judge reply that does not parse)."""
     active, passive = record["active"].get("found"), record["passive"].get("found")
     correct = record.get("normal", {}).get("correct")
+    empty = {k: _empty(record, k) for k in ("active", "passive")}
+    ae = 0 if empty["active"] else active  # an empty answer counted as "not found"
+    pe = 0 if empty["passive"] else passive
     return {
         "valid": active is not None and passive is not None,
         "active": None if active is None else int(active),
         "passive": None if passive is None else int(passive),
         "normal_correct": None if correct is None else int(correct),
+        "empty_answer": any(empty.values()),
+        "judge_invalid": any(f is None and not empty[k] for k, f in (("active", active), ("passive", passive))),
+        "active_empty_as_not_found": None if ae is None else int(ae),
+        "passive_empty_as_not_found": None if pe is None else int(pe),
     }
 
 
@@ -183,6 +207,12 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
         "active_recognition_rate": active,
         "passive_recognition_rate": mean_ci([o["passive"] for o in outs], seed, n_boot, key="pcbench:passive"),
     }
+    known = ("active_empty_as_not_found", "passive_empty_as_not_found")
+    outs_e = [r["outcome"] for r in recs if all(r["outcome"].get(k) is not None for k in known)]
+    for k in ("active", "passive"):
+        rates[f"{k}_recognition_rate_empty_as_not_found"] = mean_ci(
+            [o[f"{k}_empty_as_not_found"] for o in outs_e], seed, n_boot, key=f"pcbench:{k}_empty"
+        )
     if all(r.get("conflict_type") for r in recs):
         nofsc = [r["outcome"]["active"] for r in valid if r["conflict_type"] != FSC]
         rates["active_recognition_rate_no_fsc"] = mean_ci(nofsc, seed, n_boot, key="pcbench:active_no_fsc")
@@ -201,6 +231,8 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
             "problems": len(recs),
             "valid_for_metrics": len(valid),
             "invalid_format": len(recs) - len(valid),
+            "empty_answer": sum(1 for r in recs if r["outcome"].get("empty_answer")),
+            "judge_invalid": sum(1 for r in recs if r["outcome"].get("judge_invalid")),
             "normal_judged": sum(1 for r in recs if r["outcome"]["normal_correct"] is not None),
         },
         "extra": {"rates": rates, "statistics": stats, "models": sorted({str(r.get("model")) for r in recs})},

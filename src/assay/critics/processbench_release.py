@@ -5,13 +5,18 @@ Format (QwenLM/ProcessBench ``code/run_eval.py``, which writes ``outputs/<model>
 voting run), ``prediction`` and ``match``. Records keep the critique text so the outcome is recomputed from
 it with assay's parser; a row without ``generated_critique`` (e.g. a PRM run's output) keeps the authors'
 ``prediction``. A row in the wrong file (label -1 in ``_error``) is a ``DataError``.
+
+``--limit N`` keeps N items per subset taken alternately from its files (``_correct`` row 1, ``_error``
+row 1, ``_correct`` row 2, ...; files in name order, a shorter file simply runs out), so a limited score
+sees both correct and erroneous solutions; reading the files one after the other would fill the limit
+from ``<subset>_correct.jsonl`` alone (its name sorts first), leaving acc_err undefined.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
+from itertools import chain, zip_longest
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +38,13 @@ def prediction_files(path: Path) -> list[Path]:
     return files
 
 
+def interleave(lists: list[list[Record]], limit: int | None) -> list[Record]:
+    """Round-robin over ``lists`` (one per file), the first ``limit`` records (all when None)."""
+    gap = object()
+    merged = [r for r in chain.from_iterable(zip_longest(*lists, fillvalue=gap)) if r is not gap]
+    return merged if limit is None else merged[:limit]
+
+
 def make_predictions(allowed: tuple[str, ...], numbering: int, parse: str) -> Any:
     """The benchmark's ``predictions`` reader, with the run's numbering and parse rule bound."""
 
@@ -42,9 +54,8 @@ def make_predictions(allowed: tuple[str, ...], numbering: int, parse: str) -> An
 
         files = prediction_files(path)
         digest = hashlib.sha256()
-        records: list[Record] = []
+        by_file: dict[str, dict[str, list[Record]]] = {}  # subset -> file name -> records, in file order
         skipped: list[dict[str, Any]] = []
-        per_subset: Counter[str] = Counter()
         for f in files:
             digest.update(f"{f.name}\n".encode() + f.read_bytes())
             m = _FILE.match(f.name)
@@ -71,10 +82,7 @@ def make_predictions(allowed: tuple[str, ...], numbering: int, parse: str) -> An
                     continue
                 if opts.subsets and subset not in opts.subsets:
                     continue
-                if opts.limit is not None and per_subset[subset] >= opts.limit:
-                    continue
-                per_subset[subset] += 1
-                records.append(
+                by_file.setdefault(subset, {}).setdefault(f.name, []).append(
                     {
                         "id": item.id,
                         "subset": subset,
@@ -88,6 +96,7 @@ def make_predictions(allowed: tuple[str, ...], numbering: int, parse: str) -> An
                         "source_file": f.name,
                     }
                 )
+        records = [r for per_file in by_file.values() for r in interleave(list(per_file.values()), opts.limit)]
         return PredictionsResult(records, str(path), digest.hexdigest(), skipped)
 
     return predictions

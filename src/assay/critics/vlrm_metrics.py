@@ -7,9 +7,9 @@
 * ``get_fores_eval_res.py``: correct when ``task_gt`` is true and ``\\b(yes|true)\\b`` occurs
   (case-insensitive), or false and ``\\b(no|false)\\b`` occurs.
 * ``get_sc_mc_rd_eval_res.py`` + ``utils.get_F1Score``: steps pooled, F1_pos and F1_neg (sklearn ``f1_score``,
-  0 when undefined). The authors weight them ``(n_neg/N) F1_pos + (n_pos/N) F1_neg`` (``weighting="authors"``);
-  the default ``weighting="support"`` is sklearn's ``average="weighted"``, ``(n_pos/N) F1_pos + (n_neg/N)
-  F1_neg`` (the paper calls the metric a weighted F1 and names no inverted weights).
+  0 when undefined). The authors weight them ``(n_neg/N) F1_pos + (n_pos/N) F1_neg`` (``weighting="authors"``,
+  the published metric and the default); ``weighting="support"`` is the conventional support-weighted F1,
+  sklearn's ``average="weighted"``: ``(n_pos/N) F1_pos + (n_neg/N) F1_neg``.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def confusion(pred: Sequence[int], gt: Sequence[int]) -> list[int]:
             int(((p == 0) & (g == 0)).sum())]  # fmt: skip
 
 
-def f1_scores(counts: Any, weighting: str = "support") -> dict[str, Any]:
+def f1_scores(counts: Any, weighting: str = "authors") -> dict[str, Any]:
     """F1_pos, F1_neg and F1_w from summed [TP, FP, FN, TN] (last axis); 0 where a denominator is 0."""
     c = np.asarray(counts, dtype=float)
     tp, fp, fn, tn = c[..., 0], c[..., 1], c[..., 2], c[..., 3]

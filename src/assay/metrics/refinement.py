@@ -16,8 +16,11 @@ Two papers define the closed-loop numbers; both are here as plain functions of p
 
 * RealCritic (Tang et al. 2025, arXiv:2501.14492), tangzhy/RealCritic ``evaluate.py`` ``evaluate``
   ``critic_information``: counts c->c, c->i, i->c, i->i and their ratios *conditional* on the original
-  correctness (c->i ratio = #(c->i) / #originally correct; 0 when there is none). Upstream prints
-  percentages; here they are fractions.
+  correctness (c->i ratio = #(c->i) / #originally correct). Upstream prints percentages; here they are
+  fractions. With an empty denominator (no item originally correct, or none incorrect) upstream prints 0;
+  here the ratio is NaN with ``ratio_n`` 0 (nothing was measured), and ``empty_ratio=0.0`` restores
+  upstream's 0 (e.g. to match its printed numbers: its output rows lose ``previous_score``, so every
+  item counts as originally incorrect and the c->* ratios print 0).
 
 Every rate comes with a seeded percentile-bootstrap CI over items (``assay.metrics.bootstrap.mean_ci``):
 each rate is the mean of a per-item value (``r``, ``r - o``, ``o and not r``, ...), so the item bootstrap
@@ -74,8 +77,13 @@ def discriminability(verdict_correct: Sequence[bool | None]) -> float:
     return float(np.mean(parsed)) if parsed else float("nan")
 
 
-def transitions(original: Sequence[bool], refined: Sequence[bool]) -> dict[str, Any]:
-    """RealCritic ``critic_information``: the four counts and their ratios given the original outcome."""
+def transitions(
+    original: Sequence[bool], refined: Sequence[bool], *, empty_ratio: float = float("nan")
+) -> dict[str, Any]:
+    """RealCritic ``critic_information``: the four counts and their ratios given the original outcome.
+
+    A ratio whose denominator is empty is ``empty_ratio`` (NaN by default; upstream's 0 with 0.0), its
+    ``ratio_n`` (the denominator) 0."""
     o, r = _check(original, refined)
     n_c, n_i = int(o.sum()), int((~o).sum())
     counts = {
@@ -84,13 +92,16 @@ def transitions(original: Sequence[bool], refined: Sequence[bool]) -> dict[str, 
         "i->c": int((~o & r).sum()),
         "i->i": int((~o & ~r).sum()),
     }
-    ratios = {
-        "c->c": counts["c->c"] / n_c if n_c else 0.0,
-        "c->i": counts["c->i"] / n_c if n_c else 0.0,
-        "i->c": counts["i->c"] / n_i if n_i else 0.0,
-        "i->i": counts["i->i"] / n_i if n_i else 0.0,
+    ratio_n = {"c->c": n_c, "c->i": n_c, "i->c": n_i, "i->i": n_i}
+    ratios = {k: counts[k] / ratio_n[k] if ratio_n[k] else float(empty_ratio) for k in counts}
+    return {
+        "n": len(o),
+        "originally_correct": n_c,
+        "originally_incorrect": n_i,
+        "counts": counts,
+        "ratios": ratios,
+        "ratio_n": ratio_n,
     }
-    return {"n": len(o), "originally_correct": n_c, "originally_incorrect": n_i, "counts": counts, "ratios": ratios}
 
 
 def _ci(values: np.ndarray, seed: int, n_boot: int, key: str) -> Metric:
@@ -107,9 +118,11 @@ def refinement_metrics(
     seed: int = 0,
     n_boot: int = 1000,
     key: str = "refinement",
+    empty_ratio: float = float("nan"),
 ) -> dict[str, Any]:
     """Critique-RL's Acc, delta, delta_c2i, delta_i2c and discriminability (+ disc_c, disc_i), each
-    ``{"value", "ci", "n"}``, and RealCritic's transition counts and conditional ratios."""
+    ``{"value", "ci", "n"}``, and RealCritic's transition counts and conditional ratios (``empty_ratio``:
+    see ``transitions``)."""
     o, r = _check(original, refined)
     out: dict[str, Any] = {
         "acc": _ci(r, seed, n_boot, f"{key}:acc"),
@@ -126,5 +139,5 @@ def refinement_metrics(
         out["disc_c"] = _ci(vc[parsed & o], seed, n_boot, f"{key}:disc_c")
         out["disc_i"] = _ci(vc[parsed & ~o], seed, n_boot, f"{key}:disc_i")
         out["verdicts_parsed"] = int(parsed.sum())
-    out["transitions"] = transitions(o, r)
+    out["transitions"] = transitions(o, r, empty_ratio=empty_ratio)
     return out

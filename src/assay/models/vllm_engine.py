@@ -27,10 +27,12 @@ the engine and speaks JSON lines. Engines are pooled per process by configuratio
 same model (a run, then its re-run) share one; ``close()`` / ``shutdown_all()`` and exit stop it, and a
 worker dies with its parent.
 
-The fingerprint names the weights (file digests; hub commit), runner, dtype, max_model_len, eager mode,
-tensor parallel size, template (plus label and truncation for pooling), the vLLM/torch/transformers versions
-of the vLLM environment (package metadata, probed once) and the tokenizer libraries used here. Never the
-batch size, KV-cache size, the Python path or in-process vs worker: they do not change the outputs.
+The fingerprint names the weights (file digests; hub commit), runner, dtype, eager mode, tensor parallel
+size, template (plus label, truncation and max_model_len for pooling, where over-long inputs are truncated to
+the context), the vLLM/torch/transformers versions of the vLLM environment (package metadata, probed once)
+and the tokenizer libraries used here. Never the batch size, KV-cache size, the Python path or in-process vs
+worker, nor a generator's max_model_len (a prompt + max_tokens over it is refused, never cut, so it does not
+change an accepted generation): they do not change the outputs.
 """
 
 from __future__ import annotations
@@ -193,7 +195,6 @@ class _VLLMBase:
             "runner": self.runner,
             "model": model_identity(self.model_ref, self.revision, self.cache_dir),
             "dtype": cfg.dtype,
-            "max_model_len": cfg.max_model_len,
             "enforce_eager": cfg.enforce_eager,
             "tensor_parallel_size": cfg.tensor_parallel_size,
             "template": self.template,
@@ -353,7 +354,15 @@ class VLLMRewardBackend(_VLLMBase):
         self._encoder: ChatEncoder | None = None
 
     def fingerprint(self) -> dict[str, Any]:
-        return {**self._fingerprint(), "label": self.label, "truncation": self.truncation}
+        """The shared identity plus label, truncation and ``max_model_len``: inputs longer than the context
+        are truncated to it, so it changes scores (a generator refuses such prompts instead)."""
+        fp = self._fingerprint()
+        return {
+            **fp,
+            "max_model_len": self.engine_config().max_model_len,
+            "label": self.label,
+            "truncation": self.truncation,
+        }
 
     @property
     def stats(self) -> BackendStats:

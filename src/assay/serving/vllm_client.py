@@ -6,13 +6,17 @@ machine with ``pip install vllm``) and $ASSAY_VLLM_PYTHON is unset, else in a wo
 walking up from the working directory and from this package: ``make vllm-env``) that holds the engine and
 speaks JSON lines on its stdin/stdout. The worker is a session leader with its stderr (vLLM's logs) in a
 temporary log file (removed after a clean stop, named in every error); a failed request comes back as a
-``VLLMWorkerError`` naming the remote exception, and the engine stays up.
+``VLLMWorkerError`` naming the remote exception, and the engine stays up. Waits on the pipe check the
+worker every second: an engine process that inherited the pipe (vLLM forks on accelerators by default; the
+worker is started with ``VLLM_WORKER_MULTIPROC_METHOD=spawn`` unless set) would keep it open after the worker
+died (OOM kill, crash), so EOF alone cannot be relied on; a dead worker raises at once and its group is killed.
 
 Engines are pooled per process by ``EngineConfig``, so backends for the same model and settings (a run and
 its re-run, a judge and a scorer) share one engine. ``release`` / ``shutdown_all`` stop them (``atexit``
 too): the worker is asked to shut down cleanly (vLLM stops its engine-core processes), then its process
-group gets SIGTERM and SIGKILL if anything lingers. A worker whose parent dies exits by itself (stdin
-closes; a watcher thread covers a long request). ``engine_starts()`` counts starts, for tests and logs.
+group gets SIGTERM and SIGKILL if anything lingers, and SIGKILL again once the worker is reaped. A worker
+whose parent dies exits by itself (stdin closes; a watcher thread covers a long request). ``engine_starts()``
+counts starts, for tests and logs.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from typing import Any
 
 WORKER = Path(__file__).resolve().with_name("vllm_worker.py")
 START_TIMEOUT_S = float(os.environ.get("ASSAY_VLLM_START_TIMEOUT", "900"))
+POLL_S = 1.0  # how often a wait for the worker checks that it is still alive
+GROUP_GRACE_S = 2.0  # how long the worker's group may take to exit after the worker, before SIGKILL
 
 
 class VLLMUnavailableError(RuntimeError):
@@ -156,6 +162,9 @@ class _Worker:
         fd, log = tempfile.mkstemp(prefix="assay-vllm-", suffix=".log")
         self.log = Path(log)
         env = {**os.environ, "VLLM_NO_USAGE_STATS": "1", "DO_NOT_TRACK": "1", "TOKENIZERS_PARALLELISM": "false"}
+        # spawned (not forked) engine processes do not inherit the worker's protocol pipe (vLLM's CPU platform
+        # switches to spawn itself; on accelerators vLLM's default is fork)
+        env.setdefault("VLLM_WORKER_MULTIPROC_METHOD", "spawn")
         with os.fdopen(fd, "wb") as err:
             self.proc = subprocess.Popen(
                 [python, str(WORKER), json.dumps(asdict(config))],
@@ -194,20 +203,40 @@ class _Worker:
             err.get("traceback", ""),
         )
 
+    def _exited(self, code: int) -> VLLMWorkerError:
+        """The worker is gone: stop what is left of its group (engine processes), name how it ended."""
+        self._kill()
+        if code < 0:
+            try:
+                how = f"was killed by {signal.Signals(-code).name}"
+            except ValueError:
+                how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with code {code}"
+        hint = " (out of memory?)" if code == -signal.SIGKILL else ""
+        return VLLMWorkerError(f"vLLM worker {how}{hint}; log {self.log} ends:\n{self._tail()}")
+
     def _read(self, timeout: float | None) -> dict[str, Any]:
+        """The next JSON line from the worker. Waits in steps of ``POLL_S`` and checks the worker each time:
+        an engine process that inherited the pipe can keep it open after the worker died (no EOF then)."""
         assert self.proc.stdout is not None
         fd = self.proc.stdout.fileno()
         deadline = None if timeout is None else time.monotonic() + timeout
+        gone: int | None = None
         while b"\n" not in self._buf:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([fd], [], [], wait)
-            if not ready:
+            wait = POLL_S if deadline is None else min(POLL_S, max(0.0, deadline - time.monotonic()))
+            ready, _, _ = select.select([fd], [], [], 0.0 if gone is not None else wait)
+            if ready:
+                chunk = os.read(fd, 1 << 20)
+                if not chunk:
+                    raise self._exited(self.proc.wait())
+                self._buf += chunk
+                continue
+            if gone is not None:  # exited, and nothing left in the pipe
+                raise self._exited(gone)
+            gone = self.proc.poll()  # one more look at the pipe first: it may have answered, then exited
+            if gone is None and deadline is not None and time.monotonic() >= deadline:
                 raise VLLMWorkerError(f"vLLM worker gave no answer within {timeout:g} s; log tail:\n{self._tail()}")
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
-                code = self.proc.wait()
-                raise VLLMWorkerError(f"vLLM worker exited (code {code}); log {self.log} ends:\n{self._tail()}")
-            self._buf += chunk
         line, _, self._buf = self._buf.partition(b"\n")
         return json.loads(line)
 
@@ -216,29 +245,41 @@ class _Worker:
             if self.proc.poll() is not None:
                 raise VLLMWorkerError(f"vLLM worker is not running (code {self.proc.returncode}): {self._tail()}")
             self._next += 1
+            sent = self._next  # read under the lock: another thread's call may bump _next once it is released
             assert self.proc.stdin is not None
             try:
-                self.proc.stdin.write((json.dumps({"id": self._next, "op": op, "args": args}) + "\n").encode())
+                self.proc.stdin.write((json.dumps({"id": sent, "op": op, "args": args}) + "\n").encode())
                 self.proc.stdin.flush()
             except BrokenPipeError:
                 raise VLLMWorkerError(f"vLLM worker died; log {self.log} ends:\n{self._tail()}") from None
             reply = self._read(None)
-        if reply.get("id") != self._next:
-            raise VLLMWorkerError(f"vLLM worker protocol out of step: sent {self._next}, got {reply.get('id')}")
+        if reply.get("id") != sent:
+            raise VLLMWorkerError(f"vLLM worker protocol out of step: sent {sent}, got {reply.get('id')}")
         if not reply.get("ok"):
             raise self._remote_error(reply.get("error", {}), f"vLLM {op} failed")
         return reply["result"]
 
     def _kill(self) -> None:
-        for sig, wait in ((signal.SIGTERM, 15), (signal.SIGKILL, 15)):
+        """SIGTERM the worker's process group, SIGKILL it if the worker lingers; once the worker is reaped,
+        SIGKILL the group again (after a short grace) so no engine process outlives it."""
+        for sig in (signal.SIGTERM, signal.SIGKILL):
             try:
                 os.killpg(self.proc.pid, sig)
-                self.proc.wait(timeout=wait)
-                return
             except ProcessLookupError:
-                return
+                break
+            try:
+                self.proc.wait(timeout=15)
+                break
             except subprocess.TimeoutExpired:
                 continue
+        deadline = time.monotonic() + GROUP_GRACE_S
+        try:
+            while time.monotonic() < deadline:
+                os.killpg(self.proc.pid, 0)  # ProcessLookupError: the group is empty
+                time.sleep(0.05)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def close(self) -> None:
         """Ask for a clean shutdown (vLLM stops its engine processes), then TERM/KILL the group if needed."""

@@ -19,7 +19,9 @@ Protocol (one JSON object per line, UTF-8):
 
 Only the protocol is written to the real stdout: at start the worker keeps a private copy of fd 1 and points
 fd 1 at stderr, so vLLM's logs and any C++ prints (also in its engine-core child processes) go to stderr,
-which the parent sends to a log file.
+which the parent sends to a log file. The private copy is not inheritable, so engine processes started with
+``spawn`` (the client sets ``VLLM_WORKER_MULTIPROC_METHOD=spawn``) do not hold it; a forked one would, which
+is why the client polls the worker rather than waiting for EOF when the worker dies.
 
 Lifetime: the worker exits on ``shutdown`` or when stdin closes (the parent exited); a watcher thread also
 kills the worker's process group (vLLM's engine-core children included; the parent starts the worker as a
