@@ -30,7 +30,15 @@ from assay.benchmarks.refute import (
 from assay.benchmarks.registry import LoadOptions, get
 from assay.data.rows import DataError
 from assay.models.generation import Generation, SamplingConfig
-from assay.protocols.falsify import AnswerError, compare_outputs, decide, parse_answer, parse_lang
+from assay.protocols.falsify import (
+    AnswerError,
+    ExecSettings,
+    Executor,
+    compare_outputs,
+    decide,
+    parse_answer,
+    parse_lang,
+)
 
 linux = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox runs on Linux")
 
@@ -128,7 +136,7 @@ class FakeCtx:
 
     def __init__(self, texts: dict[str, list[str]], cache_dir: Path) -> None:
         self.texts = texts
-        self.sampling = SamplingConfig(max_tokens=64)
+        self.sampling = SamplingConfig(temperature=0.7, max_tokens=64, seed=0)  # sampled: pass@k with k > 1
         self.seed = 0
         self.options: dict[str, str] = {}
         self.cache_dir = cache_dir
@@ -144,11 +152,14 @@ class FakeCtx:
         return out
 
 
-def run_protocol(tmp_path: Path, texts: dict[str, list[str]], **options: str) -> list[dict[str, Any]]:
+def run_protocol(
+    tmp_path: Path, texts: dict[str, list[str]], temperature: float = 0.7, **options: str
+) -> list[dict[str, Any]]:
     data = write_jsonl(tmp_path / "refute.jsonl", [PROBLEMS[p] for p in texts])
     loaded = load(LoadOptions(data=str(data)))
     cfg = _config({"attempts": str(max(len(v) for v in texts.values())), **options})
     ctx = FakeCtx(texts, tmp_path)
+    ctx.sampling = SamplingConfig(temperature=temperature, max_tokens=64, seed=0 if temperature else None)
     records = run(loaded.samples, ctx, cfg)
     for r in records:
         r["outcome"] = outcome(r)
@@ -192,14 +203,58 @@ def test_parse_answer_failures(text: str, why: str) -> None:
         ("Python 3", "python"),
         ("PyPy 3-64", "python"),
         ("PyPy", "python"),
-        ("Python 2", None),
-        ("python", None),  # no version and not PyPy: the original rejects it
-        ("Java 21", None),
-        ("", None),
+        ("Python 2", False),
+        ("python", False),  # no version and not PyPy
+        ("Java 21", False),
+        ("", False),
+        (None, False),
     ],
 )
-def test_parse_lang(lang: str, expected: str | None) -> None:
-    assert parse_lang(lang) == expected
+def test_parse_lang_returns_false_like_the_original(lang: str | None, expected: str | bool) -> None:
+    # False, never None: the original's run_code checks `lang is None`, so these all run as Python
+    assert parse_lang(lang) is expected if expected is False else parse_lang(lang) == expected
+
+
+@linux
+def test_model_program_in_an_unknown_language_runs_as_python_like_the_original() -> None:
+    """eval.py runs the model's program with run_code, whose `if lang is None` never fires."""
+    ex = Executor(ExecSettings(runs=1))
+    for lang in ("python", "Python", "Kotlin", ""):
+        gen = ex.run("print(2 + 3)", lang, "", unknown_as_python=True)
+        assert (gen["status"], gen["output"], gen["ran_as"]) == ("OK", "5\n", "python"), lang
+    # a dataset solution in an unknown language is an environment problem, not Python (original_bugs: Python)
+    assert ex.run("print(1)", "Kotlin", "")["status"] == "INVALID_LANGUAGE"
+
+
+@linux
+def test_dataset_solution_in_an_unknown_language(tmp_path: Path) -> None:
+    PROBLEMS["unversioned"] = {**PROBLEMS["sort"], "problem_id": "unversioned", "wrong_code_lang": "Python"}
+    PROBLEMS["unversioned"]["statement"] = "Problem unversioned."
+    try:
+        texts = {"unversioned": [answer("print(1)\nprint(5)")]}
+        (fixed,) = run_protocol(tmp_path, texts, runs="1")
+        (orig,) = run_protocol(tmp_path, texts, runs="1", original_bugs="true")
+    finally:
+        del PROBLEMS["unversioned"]
+    assert fixed["outcome"]["statuses"] == ["environment_error"]
+    assert orig["outcome"]["statuses"] == ["buggy_crashed"]  # run as Python by the original: it crashes
+    assert orig["attempts"][0]["runs"][0]["buggy"]["ran_as"] == "python"
+
+
+@linux
+def test_python_programs_can_start_threads_under_refutes_limits() -> None:
+    """The 256 MB stack stands in for a C++ linker flag: as RLIMIT_STACK it would be every thread's
+    default stack, and 12 threads would not fit in the 2 GB address space."""
+    settings = ExecSettings(runs=1)
+    assert settings.limits(cpp=True).stack_mb == 256 and settings.limits().stack_mb is None
+    code = (
+        "import os, threading\nb = threading.Barrier(12, timeout=5)\n"
+        "ts = [threading.Thread(target=b.wait) for _ in range(12)]\n"
+        "[t.start() for t in ts]\n[t.join() for t in ts]\n"
+        "print('threads ok', os.environ['OMP_NUM_THREADS'], os.environ['OPENBLAS_NUM_THREADS'])\n"
+    )
+    got = Executor(settings).run(code, "Python 3", "")
+    assert (got["status"], got["output"]) == ("OK", "threads ok 1 1\n"), got["output"]
 
 
 @pytest.mark.parametrize(
@@ -421,13 +476,13 @@ def test_invalid_inputs_failed_generators_and_bad_answers(tmp_path: Path) -> Non
         answer('print(3)\nprint("1000 -2 -3")'),  # out of range: the validator refuses it
         answer("import sys\nsys.stderr.write('3\\n-1 -2 -3\\n')\nsys.exit(1)"),  # crashes
         "the answer is 3 / -1 -2 -3",  # no XML
-        answer('print(3)\nprint("-1 -2 -3")', lang="Kotlin"),  # unsupported language
+        answer('print(3)\nprint("-1 -2 -3")', lang="python"),  # parse_lang: False, so run as Python
     ]
     (rec,) = run_protocol(tmp_path, {"maxsub": texts}, runs="1")
-    assert rec["outcome"]["statuses"] == ["invalid_input", "generator_failed", "invalid_answer", "generator_failed"]
-    assert rec["outcome"]["success"] == 0 and rec["outcome"]["invalid"] == 1 and rec["valid"] is False
+    assert rec["outcome"]["statuses"] == ["invalid_input", "generator_failed", "invalid_answer", "wrong_answer"]
+    assert rec["outcome"]["success"] == 1 and rec["outcome"]["invalid"] == 1 and rec["valid"] is False
     assert rec["attempts"][2]["raw"] == texts[2] and rec["attempts"][2]["parse_error"]
-    assert rec["attempts"][3]["generator"]["status"] == "INVALID_LANGUAGE"
+    assert rec["attempts"][3]["generator"]["ran_as"] == "python" and rec["attempts"][3]["generator"]["lang"] == "python"
 
 
 @linux
@@ -479,6 +534,25 @@ def test_cpp_buggy_solution_and_cpp_counterexample(tmp_path: Path) -> None:
     assert rec["outcome"]["statuses"] == ["agree", "wrong_answer"], rec["attempts"][1]
     assert rec["attempts"][1]["runs"][0]["buggy"]["output"] == "-294967296\n"
     assert list((tmp_path / "refute-bin").iterdir())  # compiled binaries are cached by hash
+
+
+def test_pass_at_k_refuses_greedy_decoding(tmp_path: Path) -> None:
+    two = [answer("print(1)"), answer("print(1)")]
+    with pytest.raises(ValueError, match=r"pass@k needs sampling: --temperature > 0"):
+        run_protocol(tmp_path, {"maxsub": two}, temperature=0.0)
+
+
+def test_truncated_answers_are_counted_and_warned_about() -> None:
+    def rec(reasons: list[str]) -> dict[str, Any]:
+        atts = [{"valid": r == "stop", "finish_reason": r, "validator": _run("OK"), "runs": [AGREE]} for r in reasons]
+        r = {"id": str(reasons), "attempts": atts}
+        r["outcome"] = outcome(r)
+        return r
+
+    m = aggregate([rec(["length", "stop"]), rec(["length", "length"])], seed=0, n_boot=50)
+    assert m["counts"]["truncated_answers"] == 3 and m["counts"]["invalid_answers"] == 3
+    assert "3 of 4 answers were cut" in m["warning"] and "--max-tokens" in m["warning"]
+    assert "warning" not in aggregate([rec(["stop"])], seed=0, n_boot=50)
 
 
 def test_benchmark_is_registered_with_its_options() -> None:

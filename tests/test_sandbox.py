@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
+import shutil
 import signal
+import subprocess
 import sys
+import textwrap
+import threading
 import time
 from pathlib import Path
 
@@ -160,16 +165,16 @@ def test_run_many_propagates_errors() -> None:
         run_many([lambda: run_python("print(1)"), bad])
 
 
-def test_cancel_event_stops_running_programs() -> None:
-    import threading
-
+def test_cancel_token_stops_running_programs() -> None:
     from assay.sandbox import pool
 
     out: dict[str, object] = {}
+    token = pool.CancelToken()
 
     def target() -> None:
         try:
-            run_python("import time\ntime.sleep(30)", limits=Limits(wall_s=30))
+            with pool.cancel_scope(token):
+                run_python("import time\ntime.sleep(30)", limits=Limits(wall_s=30))
         except KeyboardInterrupt:
             out["cancelled"] = True
 
@@ -177,12 +182,233 @@ def test_cancel_event_stops_running_programs() -> None:
     t0 = time.monotonic()
     t.start()
     time.sleep(0.5)
-    pool.cancel_event.set()
-    try:
-        t.join(10)
-    finally:
-        pool.cancel_event.clear()
+    token.cancel()
+    t.join(10)
     assert out.get("cancelled") and time.monotonic() - t0 < 8
+
+
+@pytest.mark.skipif(cores() < 2, reason="needs two pool workers to run both calls at once")
+def test_a_failing_run_many_does_not_cancel_another() -> None:
+    """Each run_many has its own cancel token: one failing (in another thread, another benchmark) leaves
+    the programs of the other running."""
+    out: dict[str, object] = {}
+    long_started = threading.Event()
+
+    def long_job() -> SandboxResult:
+        long_started.set()
+        return run_python("import time\ntime.sleep(2)\nprint('done')", limits=Limits(wall_s=20))
+
+    def quick() -> SandboxResult:
+        return run_python("print('q')")
+
+    def bad() -> SandboxResult:
+        time.sleep(0.5)  # while the other call's long program runs
+        raise RuntimeError("boom")
+
+    def first() -> None:
+        try:
+            out["first"] = run_many([long_job, quick])
+        except BaseException as e:  # noqa: BLE001 - recorded for the assertion
+            out["first"] = e
+
+    def second() -> None:
+        try:
+            run_many([bad, quick])
+        except BaseException as e:  # noqa: BLE001 - recorded for the assertion
+            out["second"] = e
+
+    a = threading.Thread(target=first)
+    a.start()
+    assert long_started.wait(20)
+    time.sleep(0.3)
+    b = threading.Thread(target=second)
+    b.start()
+    b.join(30)
+    a.join(30)
+    assert isinstance(out["second"], RuntimeError)
+    results = out["first"]
+    assert isinstance(results, list), results
+    assert [r.stdout for r in results] == ["done\n", "q\n"] and all(r.ok for r in results)
+
+
+# --------------------------------------------------------------------------------------- timeouts, fds
+
+
+def test_timeout_only_when_the_program_was_killed_at_the_deadline() -> None:
+    from types import SimpleNamespace
+
+    from assay.sandbox.runner import _result, killed_at_deadline
+
+    assert killed_at_deadline(True, {"signal": int(signal.SIGKILL)})
+    assert killed_at_deadline(True, {})  # no report: ended by the caller's kill
+    assert not killed_at_deadline(True, {"exit_code": 0})  # exited just before, still reporting
+    assert not killed_at_deadline(True, {"exit_code": 3})
+    assert not killed_at_deadline(True, {"signal": int(signal.SIGSEGV)})
+    assert not killed_at_deadline(False, {"signal": int(signal.SIGKILL)})
+
+    def pump() -> SimpleNamespace:
+        return SimpleNamespace(
+            out={"stdout": bytearray(b"hi\n"), "stderr": bytearray()},
+            timed_out=True,  # the caller's deadline passed before the supervisor had exited
+            truncated=False,
+            wait_status=0,
+            rusage=None,
+        )
+
+    report = {"cpu_s": 0.2, "wall_s": 0.98, "maxrss_kb": 9000, "isolation": []}
+    lim = Limits(wall_s=1, cpu_s=5)
+    exited = _result({**report, "exit_code": 0}, pump(), lim, 1.05)  # type: ignore[arg-type]
+    assert exited.ok and not exited.timed_out and exited.status == "ok" and exited.wall_s == 0.98
+    killed = _result({**report, "signal": int(signal.SIGKILL), "wall_s": 1.0}, pump(), lim, 1.05)  # type: ignore[arg-type]
+    assert killed.timed_out and killed.status == "timeout" and killed.wall_s == 1.05
+    silent = _result({}, pump(), lim, 1.05)  # type: ignore[arg-type]
+    assert silent.timed_out and silent.signal == signal.SIGKILL and silent.error is None
+
+
+def _open_fds() -> list[str]:
+    return sorted(os.listdir("/proc/self/fd"))
+
+
+def test_no_fd_or_process_leak_when_the_supervisor_cannot_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.sandbox import runner
+
+    run_python("pass")  # warm up (lazy imports, the pool's semaphore)
+    before = _open_fds()
+
+    def no_popen(*_a: object, **_k: object) -> None:
+        raise OSError(11, "Resource temporarily unavailable")
+
+    with monkeypatch.context() as m:
+        m.setattr(runner.subprocess, "Popen", no_popen)
+        with pytest.raises(OSError, match="temporarily"):
+            run_python("print(1)")
+    assert _open_fds() == before
+
+
+def test_no_fd_or_process_leak_when_the_pump_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assay.sandbox import runner
+
+    run_python("pass")
+    before = _open_fds()
+    token = f"{secrets.randbelow(10**9) + 1000}.5"
+
+    class BrokenPump:
+        def __init__(self, *_a: object, **_k: object) -> None:
+            time.sleep(0.5)  # the supervisor has started the program by now
+            raise RuntimeError("pump failed")
+
+    monkeypatch.setattr(runner, "Pump", BrokenPump)
+    t0 = time.monotonic()
+    with pytest.raises(RuntimeError, match="pump failed"):
+        run_command(["sleep", token], limits=Limits(wall_s=30, cpu_s=30))
+    assert time.monotonic() - t0 < 10  # the supervisor was killed, not waited for
+    assert _open_fds() == before
+    assert not [p for p in os.listdir("/proc") if p.isdigit() and _cmdline_has(p, token)]
+
+
+def _cmdline_has(pid: str, token: str) -> bool:
+    try:
+        return token.encode() in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+
+
+# ------------------------------------------------------------------------------------------------ export
+
+
+def test_export_never_follows_a_linked_directory(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "prog").write_text("a file of the caller")
+    res = run_command(
+        ["sh", "-c", f"ln -s {outside} linked && ln -s {outside / 'prog'} direct && mkdir real && echo ok > real/prog"],
+        export={"linked/prog": tmp_path / "a", "direct": tmp_path / "b", "real/prog": tmp_path / "c"},
+    )
+    assert res.ok, (res.error, res.stderr)
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert (tmp_path / "c").read_text() == "ok\n"
+    with pytest.raises(ValueError, match="inside"):
+        run_command(["true"], export={"../x": tmp_path / "d"})
+
+
+# --------------------------------------------------------------------------------------------- fresh uids
+
+
+def test_fresh_ids_come_from_the_mapped_ranges() -> None:
+    from assay.sandbox.hostfs import FRESH_ID_RANGE, pick_fresh_id
+
+    full = "         0          0 4294967295\n"
+    got = pick_fresh_id(full, full, set())
+    assert got is not None and FRESH_ID_RANGE[0] <= got < FRESH_ID_RANGE[1]
+    assert pick_fresh_id("0 0 1\n", "0 0 1\n", set()) is None  # unshare --map-root-user
+    container = "0 100000 65536\n"
+    for _ in range(20):
+        got = pick_fresh_id(container, container, set())
+        assert got is not None and 1000 <= got < 65534
+    # mapped as uid and as gid, and not taken by another run
+    assert pick_fresh_id("0 0 1\n70000 500000 1\n", "0 0 1\n70000 600000 1\n", set()) == 70000
+    assert pick_fresh_id("0 0 1\n70000 500000 1\n", "0 0 1\n", set()) is None
+    assert pick_fresh_id("0 0 1\n70000 500000 1\n", "0 0 1\n70000 600000 1\n", {70000}) is None
+
+
+RUN_AND_PRINT = (
+    "import json\nfrom assay.sandbox import run_python\n"
+    "print(json.dumps(run_python('import os; print(os.getuid())').to_json()), flush=True)\n"
+)
+
+
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare(1)")
+def test_root_mapped_user_namespace_gives_a_typed_error() -> None:
+    """``unshare --user --map-root-user`` maps only uid 0: there is no uid to run the program as."""
+    p = subprocess.run(
+        ["unshare", "--user", "--map-root-user", sys.executable, "-c", RUN_AND_PRINT],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    if p.returncode != 0 and "unshare" in p.stderr and "Traceback" not in p.stderr:
+        pytest.skip(f"user namespaces are not available here: {p.stderr.strip()}")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.splitlines()[-1])
+    assert out["status"] == "error" and out["stdout"] == "" and out["exit_code"] is None
+    assert "no unused uid is mapped" in out["error"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mapping a range of uids into a user namespace needs root")
+def test_user_namespace_with_a_range_of_uids_runs_as_one_of_them() -> None:
+    script = textwrap.dedent(
+        """
+        import ctypes, json, os, sys
+        libc = ctypes.CDLL(None, use_errno=True)
+        r1, w1 = os.pipe()
+        r2, w2 = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            ok = libc.unshare(0x10000000) == 0  # CLONE_NEWUSER
+            os.write(w1, b"k" if ok else b"e")
+            if not ok:
+                os._exit(3)
+            os.read(r2, 1)
+            from assay.sandbox import run_python
+            res = run_python("import os\\nprint(os.getuid())")
+            print(json.dumps(res.to_json()), flush=True)
+            os._exit(0)
+        if os.read(r1, 1) != b"k":
+            sys.exit("unshare failed")
+        for name in ("uid_map", "gid_map"):
+            with open(f"/proc/{pid}/{name}", "w") as f:
+                f.write("0 0 1\\n1000 2000000000 60000\\n")
+        os.write(w2, b"g")
+        sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+        """
+    )
+    p = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    if "unshare failed" in p.stderr:
+        pytest.skip("user namespaces are not available here")
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.splitlines()[-1])
+    assert out["ok"], out
+    assert 1000 <= int(out["stdout"]) < 61000  # an id of the mapped range, not 0, not an unmapped one
 
 
 # ---------------------------------------------------------------------------------------------------- CLI

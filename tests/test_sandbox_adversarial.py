@@ -4,8 +4,10 @@ Every case runs real programs in the real sandbox. "Nothing behind" is checked o
 whose argv carries the case's unique token, no file at any path the program tried to write outside its
 directory, and the sandbox directory itself deleted. Some cases also run with mechanisms switched off
 (``_disable``) to show that the fallbacks (Landlock, the Python socket guard) hold on machines without
-namespaces, such as CI runners that forbid unprivileged user namespaces. Each case is bounded: wall
-limits of 1-3 s, plus the supervisor's 2 s stop grace at most.
+namespaces, such as CI runners that forbid unprivileged user namespaces (as root, those programs run
+with a system interpreter: a root caller's program runs as a fresh uid, which cannot enter /root without
+a mount namespace). Each case is bounded: wall limits of 1-10 s, plus the supervisor's 2 s stop grace
+at most.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ from __future__ import annotations
 import os
 import pwd
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -24,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from assay.sandbox import Limits, SandboxResult, describe, run_python
+from assay.sandbox.hostfs import hidden_ancestor
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the sandbox runs on Linux")
 
@@ -31,6 +36,20 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 # "no-landlock": namespaces + read-only mounts only.
 MODES = {"full": (), "no-namespaces": ("namespaces",), "no-landlock": ("landlock",)}
 SLACK_S = 2.0 + 3.0  # the stop grace + a loaded machine
+
+
+def _python_for(disable: tuple[str, ...]) -> str | None:
+    """The interpreter a program of this mode can run (None: this one).
+
+    A root caller's program runs as a fresh uid, never as root; without a mount namespace nothing shows
+    that uid an interpreter under a 0700 home (this one, under /root), so a system interpreter is used.
+    """
+    if os.geteuid() != 0 or "namespaces" not in disable or not hidden_ancestor(os.path.realpath(sys.executable)):
+        return None
+    for cand in ("/usr/bin/python3", "/usr/local/bin/python3"):
+        if os.path.exists(cand) and hidden_ancestor(os.path.realpath(cand)) is None:
+            return cand
+    pytest.skip("root without namespaces: no interpreter a fresh uid can run (the program is never run as root)")
 
 
 def _token() -> str:
@@ -109,14 +128,44 @@ def test_sleeping_program_times_out() -> None:
     assert res.cpu_s < 0.9  # asleep, not spinning
 
 
-def test_fork_bomb_is_contained() -> None:
+@pytest.mark.parametrize("mode", ["full", "no-namespaces"])
+def test_fork_bomb_is_contained(mode: str) -> None:
     token = _token()
     code = "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     t0 = time.monotonic()
-    res = run_python(code, args=[token], limits=Limits(wall_s=3, max_processes=32))
-    assert res.timed_out and not res.ok
+    res = run_python(
+        code,
+        args=[token],
+        limits=Limits(wall_s=3, max_processes=32),
+        _disable=MODES[mode],
+        python=_python_for(MODES[mode]),
+    )
+    assert res.error is None and res.timed_out and not res.ok
+    assert "rlimit-nproc" in res.isolation  # the bound that holds whatever else is missing
     assert time.monotonic() - t0 < 3 + SLACK_S
     _assert_nothing_left(token)
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_the_program_never_runs_as_root(mode: str) -> None:
+    code = "import os\nprint(*os.getresuid(), *os.getresgid())"
+    res = run_python(code, _disable=MODES[mode], python=_python_for(MODES[mode]))
+    assert res.ok, (res.error, res.stderr)
+    assert 0 not in [int(x) for x in res.stdout.split()] and "rlimit-nproc" in res.isolation
+    if os.geteuid() == 0:
+        assert "unprivileged-uid" in res.isolation
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a root caller only")
+def test_root_caller_without_a_fresh_uid_gets_a_typed_error_not_a_root_program() -> None:
+    token = _token()
+    res = run_python(f"open('/root-was-here-{token}', 'w')", _disable=("uid",))
+    assert res.status == "error" and "refusing to run the program as root" in (res.error or "")
+    assert res.exit_code is None and res.stdout == "" and not os.path.exists(f"/root-was-here-{token}")
+    if hidden_ancestor(os.path.realpath(sys.executable)):  # this interpreter cannot be shown to a fresh uid
+        res = run_python("print('ran')", _disable=("namespaces",))
+        assert res.status == "error" and "Permission denied" in (res.error or "") and res.stdout == ""
+        assert "not reachable by the fresh uid" in (res.error or "")
 
 
 def test_process_limit_refuses_forks_past_it() -> None:
@@ -153,7 +202,10 @@ def test_memory_bomb_is_contained(code: str) -> None:
     res = run_python(code, limits=Limits(wall_s=10, memory_mb=256))
     assert res.memory_exceeded and not res.ok and res.status == "memory"
     assert "MemoryError" in res.stderr
-    assert res.max_rss_mb <= 256
+    if "growing" in code or "chunks" in code:  # it filled the address space before failing
+        assert 128 <= res.max_rss_mb <= 256
+    else:  # refused up front: the 4 GB were never resident
+        assert 0 < res.max_rss_mb < 128
 
 
 def test_huge_output_is_cut_and_the_program_stopped() -> None:
@@ -194,8 +246,8 @@ def test_writes_outside_the_directory_fail_and_leave_nothing(mode: str) -> None:
                 print("DENIED", p, e.errno)
         """
     )
-    res = run_python(code, _disable=MODES[mode])
-    assert res.ok, res.stderr
+    res = run_python(code, _disable=MODES[mode], python=_python_for(MODES[mode]))
+    assert res.ok, (res.error, res.stderr)
     if not set(res.isolation) & {"read-only-root", "landlock-fs-write"}:
         _cleanup(outside)
         pytest.skip(f"{mode}: no write restriction is available in this mode on this machine")
@@ -241,8 +293,8 @@ def test_environment_secrets_are_not_inherited(mode: str, monkeypatch: pytest.Mo
         print("READABLE", seen)
         """
     )
-    res = run_python(code, _disable=MODES[mode])
-    assert res.ok, res.stderr
+    res = run_python(code, _disable=MODES[mode], python=_python_for(MODES[mode]))
+    assert res.ok, (res.error, res.stderr)
     # the environment is scrubbed whatever else is available
     assert secret not in res.stdout.split("\nREADABLE")[0]
     guarded = {"user-namespace", "unprivileged-uid", "landlock-fs-read"}
@@ -284,8 +336,8 @@ def test_sockets_to_localhost_and_outside_fail(mode: str) -> None:
         """
     )
     try:
-        res = run_python(code, _disable=MODES[mode], limits=Limits(wall_s=15))
-        assert res.ok, res.stderr
+        res = run_python(code, _disable=MODES[mode], limits=Limits(wall_s=15), python=_python_for(MODES[mode]))
+        assert res.ok, (res.error, res.stderr)
         assert "CONNECTED" not in res.stdout and "UDP SENT" not in res.stdout
         assert res.stdout.count("FAILED") == 4
         with pytest.raises(BlockingIOError):
@@ -295,6 +347,139 @@ def test_sockets_to_localhost_and_outside_fail(mode: str) -> None:
     assert res.network_isolated == ("network-namespace" in res.isolation)
     if mode == "no-namespaces":
         assert not res.network_isolated and "python-socket-guard" in res.isolation
+
+
+UNIX_MODES = {**MODES, "no-uid": ("uid",)}
+
+
+@pytest.mark.parametrize("mode", list(UNIX_MODES))
+def test_host_unix_sockets_are_unreachable(mode: str) -> None:
+    """A socket file of the host (docker.sock, the session bus, a daemon's socket in /tmp) is reachable
+    through the file system whatever the network namespace; this one is even world-writable."""
+    disable = UNIX_MODES[mode]
+    python = _python_for(disable) if disable != ("uid",) else None
+    folder = tempfile.mkdtemp(prefix="assay-host-sock-")
+    os.chmod(folder, 0o755)
+    path = os.path.join(folder, "daemon.sock")
+    name = f"\0assay-test-{secrets.token_hex(6)}"
+    listeners = []
+    try:
+        for addr in (path, name):
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(addr)
+            listener.listen(8)
+            listener.setblocking(False)
+            listeners.append(listener)
+        os.chmod(path, 0o777)
+        code = textwrap.dedent(
+            f"""
+            import socket
+            for addr in [{path!r}, {name!r}]:
+                try:
+                    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    s.connect(addr)
+                    s.sendall(b"hello")
+                    print("CONNECTED", repr(addr))
+                except OSError as e:
+                    print("FAILED", e.errno)
+            a, b = socket.socketpair()
+            a.send(b"p")
+            print("PAIR", b.recv(1).decode())
+            """
+        )
+        res = run_python(code, _disable=disable, python=python, limits=Limits(wall_s=10, network=mode == "full"))
+        if res.error is not None:  # refused (a root caller with the uid switch off): never run as root
+            assert os.geteuid() == 0 and "refusing to run the program as root" in res.error and res.stdout == ""
+        else:
+            assert "CONNECTED" not in res.stdout, (res.stdout, res.isolation)
+            assert res.stdout.count("FAILED 1\n") == 2  # EPERM: socket(AF_UNIX) refused by the seccomp filter
+            assert "PAIR p" in res.stdout and "seccomp" in res.isolation
+        for listener in listeners:
+            with pytest.raises(BlockingIOError):
+                listener.accept()  # nothing reached the host
+    finally:
+        for listener in listeners:
+            listener.close()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_no_sockets_from_children_or_ctypes_without_a_network_namespace() -> None:
+    """The Python guard covers only the top interpreter; the seccomp filter covers every process."""
+    disable = ("namespaces",)
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    udp.setblocking(False)
+    port = udp.getsockname()[1]
+    child = (
+        "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+        f"s.sendto(b'x', ('127.0.0.1', {port})); print('CHILD SENT')"
+    )
+    code = textwrap.dedent(
+        f"""
+        import ctypes, subprocess, sys
+        r = subprocess.run([sys.executable, "-c", {child!r}], capture_output=True, text=True)
+        print("CHILD", r.returncode, r.stdout.strip(), r.stderr.strip().splitlines()[-1:])
+        libc = ctypes.CDLL(None, use_errno=True)
+        for family, kind in [(2, 2), (10, 2), (2, 1), (16, 3), (17, 3)]:  # UDP, UDP6, TCP, netlink, packet
+            fd = libc.socket(family, kind, 0)
+            print("CTYPES", family, fd, ctypes.get_errno())
+        """
+    )
+    try:
+        res = run_python(code, _disable=disable, python=_python_for(disable), limits=Limits(wall_s=15))
+        assert res.ok, (res.error, res.stderr)
+        assert "CHILD SENT" not in res.stdout and "CHILD 1" in res.stdout
+        for family in (2, 10, 2, 16, 17):
+            assert f"CTYPES {family} -1 1\n" in res.stdout, res.stdout  # EPERM
+        assert "seccomp-no-sockets" in res.isolation and not res.network_isolated
+        with pytest.raises(BlockingIOError):
+            udp.recvfrom(16)  # nothing reached the host
+    finally:
+        udp.close()
+
+
+def test_seccomp_filter_alone_stops_sockets_of_the_callers_own_uid(tmp_path: Path) -> None:
+    """The filter by itself, in a plain process of the caller's uid with no namespace or Landlock: what a
+    non-root caller's program gets where neither is available. Host sockets stay unreachable."""
+    path = tmp_path / "own.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(8)
+    listener.setblocking(False)
+    sandbox_dir = Path(__import__("assay.sandbox", fromlist=["x"]).__file__).parent
+    code = textwrap.dedent(
+        f"""
+        import socket, subprocess, sys
+        sys.path.insert(0, {str(sandbox_dir)!r})
+        from _linux import install_seccomp
+        install_seccomp(network=sys.argv[1] == "net")
+        for family, addr in [(socket.AF_UNIX, {str(path)!r}), (socket.AF_INET, None)]:
+            try:
+                s = socket.socket(family, socket.SOCK_STREAM)
+                print("SOCKET", int(family), "ok")
+                if addr:
+                    s.connect(addr)
+                    print("CONNECTED")
+            except OSError as e:
+                print("SOCKET", int(family), "errno", e.errno)
+        r = subprocess.run([sys.executable, "-c", "import socket; socket.socket(socket.AF_UNIX)"], capture_output=True)
+        print("CHILD", r.returncode)
+        a, b = socket.socketpair()
+        a.send(b"p")
+        print("PAIR", b.recv(1).decode())
+        """
+    )
+    try:
+        for mode in ("nonet", "net"):
+            out = subprocess.run([sys.executable, "-I", "-c", code, mode], capture_output=True, text=True, timeout=30)
+            assert out.returncode == 0, out.stderr
+            assert "CONNECTED" not in out.stdout and "SOCKET 1 errno 1\n" in out.stdout
+            assert ("SOCKET 2 ok" if mode == "net" else "SOCKET 2 errno 1") in out.stdout
+            assert "CHILD 1\n" in out.stdout and "PAIR p" in out.stdout
+        with pytest.raises(BlockingIOError):
+            listener.accept()
+    finally:
+        listener.close()
 
 
 def test_network_can_be_allowed_explicitly() -> None:
@@ -395,6 +580,9 @@ def _interrupted_caller(how: signal.Signals) -> None:
         while not _procs_with(token):
             assert time.monotonic() < deadline, "the sandboxed sleep never started"
             time.sleep(0.02)
+        # the sandbox directory: the sleep's working directory is its work/ folder
+        folder = Path(os.readlink(f"/proc/{_procs_with(token)[0]}/cwd")).parent
+        assert folder.name.startswith("assay-sandbox-") and folder.is_dir()
         proc.send_signal(how)
         proc.wait(timeout=10)
     finally:
@@ -402,6 +590,10 @@ def _interrupted_caller(how: signal.Signals) -> None:
             proc.kill()
             proc.wait()
     _assert_nothing_left(token)
+    deadline = time.monotonic() + 5
+    while folder.exists() and time.monotonic() < deadline:  # removed by the orphaned supervisor
+        time.sleep(0.05)
+    assert not folder.exists(), "the sandbox directory outlived its caller"
 
 
 def test_interrupted_caller_kills_its_sandboxes() -> None:

@@ -16,7 +16,11 @@ user = ``{method}_human.txt`` + "\\n\\n" + ``desc_problem(problem)`` + "\\n## Co
 ``prompts_dir=PATH`` (their ``refute/prompt_templates`` folder), as ``BaseLLM`` reads it.
 
 Protocol and verdict: :mod:`assay.protocols.falsify` (``standard_eval`` / ``is_fail_case``). Attempts:
-``attempts=k`` completions per problem (one request with ``n=k``). Metrics: ``overall`` = pass@k, the share
+``attempts=k`` completions per problem (one request with ``n=k``); k > 1 needs ``--temperature > 0``
+(refused otherwise: greedy decoding gives k identical completions). The answer is a program: the run's
+``--max-tokens`` (the runner's default, 512, is shared by all benchmarks) should be 2048 or more; answers
+cut at the budget are counted (``counts.truncated_answers``, with a ``warning`` in the metrics) and fail
+as ``invalid_answer`` when their ``</action>`` is missing. Metrics: ``overall`` = pass@k, the share
 of problems with a successful attempt among the k (the README: "to compute pass@k, pass k attempts per
 problem and check if any succeed"), with a seeded bootstrap CI; ``pass@j`` for j <= k by the unbiased
 estimator 1 - C(n-c, j)/C(n, j) (Chen et al. 2021; equal to the any-success rate at j = n); the per-attempt
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -41,6 +46,8 @@ from assay.data.rows import DataError, Row, read_rows
 from assay.metrics.bootstrap import mean_ci
 from assay.protocols.falsify import AUTHORS_TIME_LIMIT_S, RUNS_PER_EVAL, ExecSettings, Executor, decide
 from assay.samples import Item, Message, Prompt, Sample
+
+log = logging.getLogger(__name__)
 
 HUB_ID = "bethgelab/REFUTE"
 SUBSET = "refute"
@@ -77,7 +84,7 @@ KNOWN = {"problem_id", "time_limit", "memory_limit", "wrong_code", "wrong_code_l
 KNOWN |= {"correct_python", "validator", *TEXT_FIELDS}
 
 OPTIONS = {
-    "attempts": "k: completions per problem (pass@k); default 1",
+    "attempts": "k: completions per problem (pass@k; k > 1 needs --temperature > 0); default 1",
     "runs": f"runs_per_eval: times the buggy and correct solutions are compared (default {RUNS_PER_EVAL})",
     "time_limit": f"authors: {AUTHORS_TIME_LIMIT_S:g} s for every run (default) | problem: the row's time_limit | "
     "SECONDS",
@@ -313,12 +320,33 @@ def _record(s: Item, cfg: Config, attempts: list[dict[str, Any]], extra: dict[st
     }
 
 
+RECOMMENDED_MAX_TOKENS = 2048
+
+
+def check_sampling(cfg: Config, temperature: float, max_tokens: int) -> None:
+    """Refuse pass@k with greedy decoding (k identical completions); warn about a short completion budget
+    (the answer is a program: a cut one has no closing ``</action>`` and counts as ``invalid_answer``)."""
+    if cfg.attempts > 1 and temperature <= 0:
+        raise ValueError(
+            f"refute: pass@k needs sampling: --temperature > 0 (attempts={cfg.attempts} at temperature 0 gives "
+            f"{cfg.attempts} identical completions)"
+        )
+    if max_tokens < RECOMMENDED_MAX_TOKENS:
+        log.warning(
+            "refute: --max-tokens %d is short for an answer that is a program (%d+ recommended); answers cut "
+            "at the budget count as invalid_answer (metrics: counts.truncated_answers)",
+            max_tokens,
+            RECOMMENDED_MAX_TOKENS,
+        )
+
+
 def run(samples: Sequence[Sample], ctx: Any, cfg: Config) -> list[Record]:
     from assay.models.generation import GenerateRequest
 
     items = [s for s in samples if isinstance(s, Item)]
     if len(items) != len(samples):
         raise TypeError("refute: expected Item samples")
+    check_sampling(cfg, ctx.sampling.temperature, ctx.sampling.max_tokens)
     system, human = cfg.templates()
     sampling = replace(ctx.sampling, n=cfg.attempts)
     gens = ctx.generate([GenerateRequest(build_prompt(s.data, system, human), sampling) for s in items])
@@ -433,11 +461,18 @@ def aggregate(records: Sequence[Record], seed: int, n_boot: int) -> dict[str, An
     wins = sum(o["n_success"] for o in outs)
     metrics["attempts"] = {"total": total, "successes": wins, "rate": wins / total if total else float("nan")}
     metrics["statuses"] = dict(sorted(statuses.items()))
+    truncated = sum(1 for r in records for a in r["attempts"] if a.get("finish_reason") == "length")
     metrics["counts"] = {
         "problems": len(outs),
         "invalid_answers": statuses.get("invalid_answer", 0),
         "environment_errors": statuses.get("environment_error", 0),
+        "truncated_answers": truncated,
     }
+    if truncated:
+        metrics["warning"] = (
+            f"{truncated} of {total} answers were cut at the completion budget (finish_reason=length) and "
+            f"count as failed (mostly invalid_answer): raise --max-tokens ({RECOMMENDED_MAX_TOKENS}+ recommended)"
+        )
     return metrics
 
 

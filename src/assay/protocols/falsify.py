@@ -24,14 +24,21 @@ the authors' g++ flags minus the two that cannot work on Linux (``-Wl,--stack=26
 linker option: the 256 MB stack is given as RLIMIT_STACK instead; ``-lstdc++exp`` exists only with
 GCC >= 14 and is added when the compiler has it), inside the sandbox too; binaries are cached by hash.
 
+Languages: the original's ``parse_lang`` returns False (never None) for a language it does not know, so
+``run_code``'s ``if lang is None`` never fires and anything that is not C++ runs as Python. The model's
+program is run that way (``parse_lang(lang) or "python"``: ``<lang>python</lang>``, ``Python``, or
+``Kotlin`` all run as Python). C++ programs get a 256 MB RLIMIT_STACK (the authors' linker flag); Python
+programs keep the default stack, since glibc makes RLIMIT_STACK every thread's default stack size.
+
 Deviations, each fixing a bug of the original (``original_bugs=True`` restores the original behaviour):
 
 1. A model program that does not run cleanly (non-zero exit, time limit, compile error, unknown language)
    is a failed attempt. The original feeds whatever ``run_code`` returned as "output" (stderr of a crash,
    the compiler's messages, "" after a time limit) to the validator as the counterexample.
-2. A wrong or correct solution of the *dataset* that cannot be compiled or started in this environment is
-   an environment error, never a success. The original counts a wrong solution that fails to compile as
-   a successful counterexample (its status is not OK).
+2. A wrong or correct solution of the *dataset* that cannot be compiled or started in this environment
+   (or is in a language ``parse_lang`` does not know) is an environment error, never a success. The
+   original counts a wrong solution that fails to compile as a successful counterexample (its status is
+   not OK), and runs a solution in an unknown language as Python.
 
 The verdict is recomputed from the recorded facts by :func:`decide` (so ``assay rescore`` reproduces it).
 """
@@ -48,7 +55,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from assay.sandbox import Limits, SandboxResult, run_command, run_python
 
@@ -106,10 +113,16 @@ def parse_answer(text: str) -> dict[str, str]:
     return {"code": act["code"], "lang": act["lang"]}
 
 
-def parse_lang(language: str | None) -> str | None:
-    """ "cpp", "python" or None (dataset_parser.py ``parse_lang``: any C++, Python >= 3 or PyPy)."""
+def parse_lang(language: str | None) -> str | Literal[False]:
+    """ "cpp", "python" or False, exactly as dataset_parser.py ``parse_lang`` (any C++, Python >= 3, PyPy).
+
+    The original returns False, never None, for anything else, so ``run_code``'s ``if lang is None:
+    return INVALID_LANGUAGE`` never fires and every program that is not C++ runs as Python (``python
+    file``). :meth:`Executor.run` does the same for the model's program (``parse_lang(lang) or "python"``);
+    see its ``unknown_as_python``.
+    """
     if not language:
-        return None
+        return False
     lang = language.lower().strip()
     if "c++" in lang or "cpp" in lang or "g++" in lang:
         return "cpp"
@@ -119,11 +132,11 @@ def parse_lang(language: str | None) -> str | None:
             return "python"
         if version:
             try:
-                return "python" if float(version.split(".")[0]) >= 3 else None
+                return "python" if float(version.split(".")[0]) >= 3 else False
             except ValueError:
-                return None
-        return None
-    return None
+                return False
+        return False
+    return False
 
 
 # ------------------------------------------------------------------------------------------------ checker
@@ -186,14 +199,17 @@ class ExecSettings:
     compile_timeout_s: float = 60.0
     cache_dir: Path | None = None
 
-    def limits(self, time_limit_s: float | None = None) -> Limits:
+    def limits(self, time_limit_s: float | None = None, *, cpp: bool = False) -> Limits:
+        """The limits of one run. ``stack_mb`` stands in for the authors' C++ linker flag and is given to
+        C++ programs only: glibc makes RLIMIT_STACK every thread's default stack, so under the address-space
+        limit a Python program could start only a few threads with it."""
         t = float(time_limit_s or self.time_limit_s)
         return Limits(
             wall_s=t,
             cpu_s=t,
             memory_mb=self.memory_mb,
             output_bytes=self.output_bytes,
-            stack_mb=self.stack_mb,
+            stack_mb=self.stack_mb if cpp else None,
             file_size_mb=64,
         )
 
@@ -242,20 +258,30 @@ class Executor:
             self._bins[key] = message
             return None, message
 
-    def run(self, code: str, lang: str | None, stdin: str, time_limit_s: float | None = None) -> dict[str, Any]:
-        """``run_code``: {"status", "output", "result"} with the authors' statuses (+ SANDBOX_ERROR)."""
-        kind = parse_lang(lang)
+    def run(
+        self,
+        code: str,
+        lang: str | None,
+        stdin: str,
+        time_limit_s: float | None = None,
+        *,
+        unknown_as_python: bool = False,
+    ) -> dict[str, Any]:
+        """``run_code``: {"status", "output", "lang", "ran_as", "result"} with the authors' statuses (+
+        SANDBOX_ERROR). ``unknown_as_python``: a language ``parse_lang`` does not know runs as Python, as in
+        the original (its ``lang is None`` check never fires); otherwise it is INVALID_LANGUAGE."""
+        kind = parse_lang(lang) or ("python" if unknown_as_python else None)
         if kind is None:
-            return {"status": INVALID_LANGUAGE, "output": "", "lang": lang}
-        limits = self.settings.limits(time_limit_s)
+            return {"status": INVALID_LANGUAGE, "output": "", "lang": lang, "ran_as": None}
+        limits = self.settings.limits(time_limit_s, cpp=kind == "cpp")
         if kind == "python":
             res = run_python(code, stdin=stdin, limits=limits)
         else:
             binary, message = self._compile(code)
             if binary is None:
-                return {"status": COMPILE_ERROR, "output": message, "lang": lang}
+                return {"status": COMPILE_ERROR, "output": message, "lang": lang, "ran_as": kind}
             res = run_command(["./prog"], files={"prog": binary}, stdin=stdin, limits=limits)
-        return {"status": status_of(res), "output": output_of(res), "lang": lang, "result": stored(res)}
+        return {"status": status_of(res), "output": output_of(res), "lang": lang, "ran_as": kind, "result": stored(res)}
 
 
 def status_of(res: SandboxResult) -> str:
@@ -350,13 +376,14 @@ def check_input(problem: Mapping[str, Any], inp: str, ex: Executor) -> dict[str,
     if val["status"] != OK:
         return facts
     tl = problem.get("time_limit_s")
+    original = ex.settings.original_bugs  # the original runs a dataset solution in an unknown language as Python
     for _ in range(ex.settings.runs):
-        buggy = ex.run(problem["wrong_code"], problem["wrong_code_lang"], inp, tl)
+        buggy = ex.run(problem["wrong_code"], problem["wrong_code_lang"], inp, tl, unknown_as_python=original)
         entry: dict[str, Any] = {"buggy": _strip_output(buggy)}
         facts["runs"].append(entry)
         if buggy["status"] != OK:
             break
-        correct = ex.run(problem["correct_code"], problem["correct_lang"], inp, tl)
+        correct = ex.run(problem["correct_code"], problem["correct_lang"], inp, tl, unknown_as_python=original)
         entry["correct"] = _strip_output(correct)
         if correct["status"] != OK:
             break
@@ -415,7 +442,7 @@ def evaluate_attempt(problem: Mapping[str, Any], raw: str, ex: Executor) -> dict
         att["verdict"] = decide(att)
         return att
     att.update(valid=True, parse_error=None, program=parsed)
-    gen = ex.run(parsed["code"], parsed["lang"], "")
+    gen = ex.run(parsed["code"], parsed["lang"], "", unknown_as_python=True)  # eval.py: parse_lang(..) or Python
     inp = gen["output"]
     att["generator"] = _strip_output(gen)
     att["input"] = inp[:STORED_TEXT]

@@ -2,11 +2,11 @@
 
 ``run_python(code)`` / ``run_command(argv)`` run one program in a fresh temporary directory with
 wall-clock, CPU, memory, process, file-size, open-file and output limits, a scrubbed environment, no
-network, no writes outside its directory, and clean-up of every process it started; they return a
-typed ``SandboxResult``. ``run_many(jobs)`` runs jobs on the one pool all benchmarks share (one program
-per core at a time). What is enforced depends on the kernel and on privileges; every result lists the
-mechanisms that were in force (``SandboxResult.isolation``), and ``describe()`` reports them for this
-machine. See docs/sandbox.md.
+network and no UNIX-domain sockets (seccomp), no writes outside its directory, never as root, and
+clean-up of every process it started; they return a typed ``SandboxResult``. ``run_many(jobs)`` runs
+jobs on the one pool all benchmarks share (one program per core at a time). What is enforced depends
+on the kernel and on privileges; every result lists the mechanisms that were in force
+(``SandboxResult.isolation``), and ``describe()`` reports them for this machine. See docs/sandbox.md.
 """
 
 from assay.sandbox.limits import Limits, SandboxResult
@@ -29,6 +29,9 @@ ISOLATION_MECHANISMS = {
     "landlock-fs-read": "Landlock: reads only from system, interpreter and sandbox directories",
     "landlock-tcp": "Landlock: TCP bind and connect denied",
     "landlock-scope": "Landlock: no signals to, and no abstract sockets of, processes outside",
+    "seccomp": "seccomp: no UNIX-domain socket() (host socket files), no io_uring, ptrace, pidfd_getfd, "
+    "process_vm_*; another ABI's system calls kill the program",
+    "seccomp-no-sockets": "seccomp (network off): socket() refused for every family, in every process",
     "python-socket-guard": "Python audit hook refusing internet sockets (no network namespace)",
 }
 

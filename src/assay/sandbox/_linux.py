@@ -1,7 +1,8 @@
-"""Linux system calls the sandbox supervisor needs, through ctypes: namespaces, mounts, Landlock.
+"""Linux system calls the sandbox supervisor needs, through ctypes: namespaces, mounts, Landlock, seccomp.
 
 Standard library only (imported by ``_supervisor.py``, which runs as ``python -I -S``). Syscall numbers are
-the generic ones (x86_64 and aarch64 agree on mount_setattr 442 and landlock 444-446).
+the generic ones (x86_64 and aarch64 agree on mount_setattr 442 and landlock 444-446); the seccomp filter
+has its own table per architecture (``SECCOMP_ARCHES``).
 """
 
 from __future__ import annotations
@@ -239,3 +240,114 @@ def apply_landlock(cfg: dict, mech: list[str], notes: list[str]) -> None:
         mech.append("landlock-tcp")
     if scoped:
         mech.append("landlock-scope")
+
+
+# ------------------------------------------------------------------------------------------------- seccomp
+
+# include/uapi/linux/audit.h, include/uapi/linux/seccomp.h, include/uapi/linux/filter.h
+_BPF_LD_W_ABS, _BPF_JEQ_K, _BPF_JGE_K, _BPF_RET_K = 0x20, 0x15, 0x35, 0x06
+SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_ERRNO, SECCOMP_RET_ALLOW = 0x80000000, 0x00050000, 0x7FFF0000
+PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
+AF_UNIX = 1
+EPERM = 1
+X32_SYSCALL_BIT = 0x40000000
+
+# machine -> (AUDIT_ARCH_*, socket, [io_uring_setup/enter/register, pidfd_getfd, ptrace, process_vm_readv/writev])
+_GENERIC_DENIED = [425, 426, 427, 438, 117, 270, 271]  # asm-generic/unistd.h (aarch64, riscv64, loongarch64)
+SECCOMP_ARCHES: dict[str, tuple[int, int, list[int]]] = {
+    "x86_64": (0xC000003E, 41, [425, 426, 427, 438, 101, 310, 311]),
+    "aarch64": (0xC00000B7, 198, _GENERIC_DENIED),
+    "riscv64": (0xC00000F3, 198, _GENERIC_DENIED),
+    "loongarch64": (0xC0000102, 198, _GENERIC_DENIED),
+}
+
+
+def seccomp_program(machine: str, network: bool) -> list[tuple[int, int, int, int]]:
+    """The classic-BPF seccomp filter the program runs under, as (code, jt, jf, k) instructions.
+
+    * a system call of another ABI (i386 or x32 on x86_64, arm32 on aarch64: they have other numbers,
+      e.g. i386 ``socketcall``) kills the process;
+    * ``socket(AF_UNIX, ...)`` fails with EPERM: a pathname UNIX socket of the host (``/var/run/docker.sock``,
+      ``/run/user/UID/bus``, a daemon's socket in ``/tmp``) is reachable through the file system whatever the
+      network namespace, and neither read-only mounts nor Landlock stop ``connect()`` on it;
+      ``socketpair()`` stays allowed (it only connects the two ends it creates);
+    * with ``network=False``, ``socket()`` fails with EPERM for every family (internet, UDP, raw, packet,
+      netlink...), in every process of the run: children, ``ctypes``, any language;
+    * ``io_uring_*`` (its operations bypass seccomp: IORING_OP_SOCKET/CONNECT), ``pidfd_getfd`` (taking a
+      socket from another process), ``ptrace`` and ``process_vm_readv/writev`` fail with EPERM.
+    """
+    if machine not in SECCOMP_ARCHES:
+        raise OSError(f"no seccomp filter for the {machine or 'unknown'} architecture")
+    arch, socket_nr, denied = SECCOMP_ARCHES[machine]
+    prog: list[tuple] = [("ld", 4), ("jeq", arch, None, "kill"), ("ld", 0)]
+    if machine == "x86_64":
+        prog.append(("jge", X32_SYSCALL_BIT, "kill", None))
+    prog.append(("jeq", socket_nr, "socket" if network else "deny", None))
+    prog += [("jeq", nr, "deny", None) for nr in denied]
+    prog.append(("ret", SECCOMP_RET_ALLOW))
+    if network:
+        prog += [("label", "socket"), ("ld", 16), ("jeq", AF_UNIX, "deny", None), ("ret", SECCOMP_RET_ALLOW)]
+    prog += [
+        ("label", "deny"),
+        ("ret", SECCOMP_RET_ERRNO | EPERM),
+        ("label", "kill"),
+        ("ret", SECCOMP_RET_KILL_PROCESS),
+    ]
+    labels: dict[str, int] = {}
+    body = []
+    for ins in prog:
+        if ins[0] == "label":
+            labels[ins[1]] = len(body)
+        else:
+            body.append(ins)
+
+    def off(i: int, target: str | None) -> int:
+        return 0 if target is None else labels[target] - (i + 1)
+
+    out = []
+    for i, ins in enumerate(body):
+        if ins[0] == "ld":  # A = seccomp_data[k] (nr 0, arch 4, low word of args[0] 16: little-endian)
+            out.append((_BPF_LD_W_ABS, 0, 0, ins[1]))
+        elif ins[0] == "ret":
+            out.append((_BPF_RET_K, 0, 0, ins[1]))
+        else:
+            code = _BPF_JEQ_K if ins[0] == "jeq" else _BPF_JGE_K
+            out.append((code, off(i, ins[2]), off(i, ins[3]), ins[1]))
+    return out
+
+
+class _SockFilter(ctypes.Structure):
+    _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8), ("k", ctypes.c_uint32)]
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(_SockFilter))]
+
+
+def install_seccomp(network: bool, machine: str | None = None) -> None:
+    """Install :func:`seccomp_program` on this thread, inherited by every process it starts. Raises OSError."""
+    insns = seccomp_program(machine or os.uname().machine, network)
+    arr = (_SockFilter * len(insns))(*[_SockFilter(*ins) for ins in insns])
+    prog = _SockFprog(len(insns), arr)
+    ul = ctypes.c_ulong
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, ul(1), ul(0), ul(0), ul(0)) != 0:
+        raise _fail("no_new_privs")
+    if _libc.prctl(PR_SET_SECCOMP, ul(SECCOMP_MODE_FILTER), ctypes.byref(prog), ul(0), ul(0)) != 0:
+        raise _fail("seccomp filter")
+
+
+def apply_seccomp(cfg: dict, mech: list[str], notes: list[str]) -> None:
+    """The program's seccomp filter; a failure raises (the run then fails: never silently without it)."""
+    if "seccomp" in cfg["disable"]:
+        notes.append("no seccomp filter (disabled)")
+        return
+    try:
+        install_seccomp(bool(cfg["limits"]["network"]))
+    except OSError as e:
+        raise OSError(
+            f"{e}: the program is not run without its seccomp filter (ASSAY_SANDBOX_DISABLE=seccomp runs it "
+            "without one: then UNIX-domain sockets of the host are reachable)"
+        ) from None
+    mech.append("seccomp")
+    if not cfg["limits"]["network"]:
+        mech.append("seccomp-no-sockets")

@@ -17,10 +17,12 @@ Steps (each one is tried, and what succeeded is reported back, never assumed):
    orphan, and when the program ends it exits, and the kernel kills whatever is left in the namespace
    (daemons included). Without a pid namespace the supervisor is a child subreaper and kills every
    process that is reparented to it.
-4. The program's process: new uid (as root), rlimits (CPU, address space, processes, file size, open
-   files, core 0, stack), ``no_new_privs``, Landlock (writes only under the sandbox directory; reads only
-   from system and interpreter directories; TCP bind/connect denied; signals and abstract sockets scoped
-   to the sandbox), signals restored, then ``execve`` with the scrubbed environment.
+4. The program's process: new uid (as root; a root caller's program never runs as uid 0: without a uid
+   to switch to the run fails), rlimits (CPU, address space, processes, file size, open files, core 0,
+   stack), ``no_new_privs``, Landlock (writes only under the sandbox directory; reads only from system
+   and interpreter directories; TCP bind/connect denied; signals and abstract sockets scoped to the
+   sandbox), a seccomp filter (no UNIX-domain sockets, no sockets at all without network, no io_uring,
+   ptrace, pidfd_getfd), signals restored, then ``execve`` with the scrubbed environment.
 
 Reports: one JSON line on the status fd (exit code or signal, CPU and wall time, peak RSS, mechanisms).
 """
@@ -47,6 +49,7 @@ from _linux import (  # noqa: E402
     _libc,
     _mount,
     apply_landlock,
+    apply_seccomp,
     enter_namespaces,
     landlock_abi,
 )
@@ -54,8 +57,9 @@ from _linux import (  # noqa: E402
 # ------------------------------------------------------------------------------------------------- program
 
 
-def _count_tasks(uid: int) -> int:
-    """Tasks (processes and threads) of ``uid`` on the host: RLIMIT_NPROC counts these."""
+def _count_tasks(uid: int, live_only: bool = False) -> int:
+    """Tasks (processes and threads) of ``uid`` on the host: RLIMIT_NPROC counts these (zombies too,
+    unless ``live_only``)."""
     n = 0
     for name in os.listdir("/proc"):
         if not name.isdigit():
@@ -67,6 +71,8 @@ def _count_tasks(uid: int) -> int:
             continue
         fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
         try:
+            if live_only and fields.get("State", "").strip().startswith("Z"):
+                continue
             if int(fields["Uid"].split()[0]) == uid:
                 n += int(fields.get("Threads", "1").strip())
         except (KeyError, ValueError):
@@ -102,26 +108,42 @@ def _set_limits(cfg: dict, fresh_count: bool, mech: list[str]) -> None:
         mech.append("rlimit-nproc")
 
 
+_HIDDEN = "the interpreter's folder is not reachable by the fresh uid without a mount namespace"
+
+
+def _drop_root(cfg: dict, mech: list[str], notes: list[str]) -> None:
+    """As root: become the run's fresh uid, or raise (the run ends with an error, the program is not run).
+
+    uid 0 ignores RLIMIT_NPROC, reads and writes every file a mount namespace does not hide, and keeps its
+    capabilities: no program is run that way, with or without namespaces.
+    """
+    uid = cfg.get("uid")
+    if uid is None:
+        raise PermissionError("refusing to run the program as root: no unprivileged uid was given for it")
+    if cfg.get("expose") and "private-home" not in mech:
+        notes.append(_HIDDEN)  # tried anyway: a program outside the hidden folder (/usr/bin/python3) runs
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+    if 0 in (*os.getresuid(), *os.getresgid()):
+        raise PermissionError(f"refusing to run the program as root: the switch to uid {uid} did not hold")
+    mech.append("unprivileged-uid")
+
+
 def run_program(cfg: dict, mech: list[str], notes: list[str], report_fd: int, parent: int) -> None:
     """In the forked child: drop privileges, limit, restrict, exec. Never returns."""
     try:
         for sig in (signal.SIGPIPE, signal.SIGXFSZ, signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGALRM):
             signal.signal(sig, signal.SIG_DFL)
-        uid = cfg.get("uid")
-        if uid is not None and cfg.get("expose") and "private-home" not in mech:
-            notes.append("kept uid 0: the interpreter is not reachable by a fresh uid without a mount namespace")
-            uid = None
-        if uid is not None and os.getuid() == 0:
-            os.setgroups([])
-            os.setresgid(uid, uid, uid)
-            os.setresuid(uid, uid, uid)
-            mech.append("unprivileged-uid")
+        if os.getuid() == 0 or os.geteuid() == 0:
+            _drop_root(cfg, mech, notes)  # fails closed: the program never runs as root
         # without a pid namespace nothing else ends the program if the supervisor is killed outright
         # (set after the uid change, which clears it; the parent check closes the race)
         _libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         if os.getppid() != parent:
             os._exit(70)
         apply_landlock(cfg, mech, notes)
+        apply_seccomp(cfg, mech, notes)
         argv = cfg["argv"]
         if "network-namespace" not in mech and not cfg["limits"]["network"] and cfg.get("guarded_argv"):
             argv = cfg["guarded_argv"]
@@ -133,8 +155,11 @@ def run_program(cfg: dict, mech: list[str], notes: list[str], report_fd: int, pa
         os.closerange(report_fd + 1, 1 << 16)
         os.execvpe(argv[0], argv, cfg["env"])
     except BaseException as e:  # noqa: BLE001 - report anything, then leave
+        why = f"{type(e).__name__}: {e}"
+        if isinstance(e, PermissionError) and _HIDDEN in notes:
+            why += f" ({_HIDDEN})"
         try:
-            os.write(report_fd, (json.dumps({"exec_error": f"{type(e).__name__}: {e}"}) + "\n").encode())
+            os.write(report_fd, (json.dumps({"exec_error": why}) + "\n").encode())
         finally:
             os._exit(127)
 
@@ -163,12 +188,17 @@ def init(cfg: dict, mech: list[str], notes: list[str], status_fd: int, pid_ns: b
         run_program(cfg, mech, notes, w, me)
     if not pid_ns:
         _STATE["program"] = pid
+        if os.getuid() == 0 and cfg.get("uid") is not None:
+            _STATE["uid"] = int(cfg["uid"])  # the run's own uid: kill(-1) as that uid ends all of it at once
     os.close(w)
 
     deadline = cfg["limits"]["wall_s"] + 5.0  # backstop if the caller vanished; the caller kills first
 
+    reaped = [False]
+
     def on_alarm(_sig: int, _frm: object) -> None:
-        _kill_all(pid_ns, pid)
+        if not reaped[0]:  # once reaped, its pid may already belong to another process
+            _kill_all(pid_ns, pid)
 
     signal.signal(signal.SIGALRM, on_alarm)
     signal.signal(signal.SIGUSR1, on_alarm)  # the caller's "stop now" (time or output limit, cancel)
@@ -186,6 +216,7 @@ def init(cfg: dict, mech: list[str], notes: list[str], status_fd: int, pid_ns: b
         cpu += ru.ru_utime + ru.ru_stime
         maxrss = max(maxrss, ru.ru_maxrss)
         if got == pid:
+            reaped[0] = True
             status = st
             break
     wall = time.monotonic() - t0
@@ -204,13 +235,14 @@ def init(cfg: dict, mech: list[str], notes: list[str], status_fd: int, pid_ns: b
         else:
             out["exit_code"] = os.WEXITSTATUS(status)
     if not pid_ns:
+        _kill_run_uid()
         _sweep_children()
         out["swept"] = True
     os.write(status_fd, (json.dumps(out) + "\n").encode())
     return 0
 
 
-_STATE: dict = {"root": None, "child": None, "program": None, "parent_fd": None}
+_STATE: dict = {"root": None, "child": None, "program": None, "parent_fd": None, "uid": None}
 
 
 def _orphaned(_sig: int, _frm: object) -> None:
@@ -260,6 +292,25 @@ def _kill_all(pid_ns: bool, pid: int) -> None:
             os.kill(pid, signal.SIGKILL)  # the sweep after its reaping takes its descendants
         except OSError:
             pass
+        _kill_run_uid()
+
+
+def _kill_run_uid() -> None:
+    """Without a pid namespace, for a root caller: kill every process of the run's fresh uid, by a child
+    that becomes that uid and sends kill(-1) (atomic against a fork bomb, unlike a walk of /proc)."""
+    uid = _STATE.get("uid")
+    if uid is None:
+        return
+    helper = os.fork()
+    if helper == 0:
+        try:
+            kill_uid(uid)
+        finally:
+            os._exit(0)
+    try:
+        os.waitpid(helper, 0)
+    except ChildProcessError:  # reaped by the main loop's wait4(-1)
+        pass
 
 
 def _children(me: int) -> list[int]:
@@ -319,7 +370,7 @@ def kill_uid(uid: int) -> None:
     os.setresgid(uid, uid, uid)
     os.setresuid(uid, uid, uid)
     for _ in range(200):
-        if _count_tasks(uid) <= 1:  # only this process is left
+        if _count_tasks(uid, live_only=True) <= 1:  # only this process is left
             return
         try:
             os.kill(-1, signal.SIGKILL)  # every process this uid may signal, i.e. its own

@@ -1,5 +1,6 @@
-"""The caller's side of the sandbox's file system: what the program may read, what a fresh uid must be
-shown, writing the program's files, copying a result out safely, and deleting the directory."""
+"""The caller's side of the sandbox's file system: what the program may read, the fresh uid a root caller's
+program runs as (from the ids this user namespace maps) and what it must be shown, writing the program's
+files, copying a result out safely, and deleting the directory."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 import shutil
 import stat
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -75,6 +77,95 @@ def write_files(work: Path, files: Mapping[str, str | bytes] | None) -> None:
             dest.write_text(content, encoding="utf-8")
 
 
+FRESH_ID_RANGE = (10_000_000, 1_010_000_000)  # preferred: far above any real user
+_ids_lock = threading.Lock()
+_ids_in_use: set[int] = set()
+
+
+def id_ranges(text: str) -> list[tuple[int, int]]:
+    """[start, end) of the ids usable in this user namespace, from /proc/self/uid_map (or gid_map) text."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3 and all(p.isdigit() for p in parts):
+            inside, _outside, count = map(int, parts)
+            out.append((inside, inside + count))
+    return out
+
+
+def _intersect(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out = []
+    for s1, e1 in a:
+        for s2, e2 in b:
+            s, e = max(s1, s2), min(e1, e2)
+            if s < e:
+                out.append((s, e))
+    return out
+
+
+def pick_fresh_id(uid_map: str, gid_map: str, taken: set[int], tries: int = 64) -> int | None:
+    """An id mapped both as uid and gid, not 0..999, nor 65534/65535/2**32-1, nor a user or group of this
+    system, nor in ``taken``; from 10,000,000..1,009,999,999 where that is mapped (the initial namespace),
+    else anywhere mapped (a container's user namespace: ``0 100000 65536``). None when there is none
+    (``unshare --map-root-user`` maps only 0)."""
+    ranges = _intersect(id_ranges(uid_map), id_ranges(gid_map))
+    ranges = _intersect(ranges, [(1000, 65534), (65536, 2**32 - 1)])
+    preferred = _intersect(ranges, [FRESH_ID_RANGE])
+    pool = preferred or ranges
+    total = sum(e - s for s, e in pool)
+    if total == 0:
+        return None
+    system = _system_ids() if not preferred else set()
+    for _ in range(tries):
+        i, cand = secrets.randbelow(total), -1
+        for s, e in pool:
+            if i < e - s:
+                cand = s + i
+                break
+            i -= e - s
+        if cand not in taken and cand not in system:
+            return cand
+    return None
+
+
+def _system_ids() -> set[int]:
+    ids: set[int] = set()
+    for path in ("/etc/passwd", "/etc/group"):
+        try:
+            with open(path, encoding="utf-8", errors="replace") as f:
+                for line in f:
+                    parts = line.split(":")
+                    if len(parts) > 2 and parts[2].isdigit():
+                        ids.add(int(parts[2]))
+                    if path == "/etc/passwd" and len(parts) > 3 and parts[3].isdigit():
+                        ids.add(int(parts[3]))
+        except OSError:
+            continue
+    return ids
+
+
+def claim_fresh_id() -> int | None:
+    """A fresh uid (= gid) for one run, not used by another run of this process; ``release_id`` after."""
+
+    def read(path: str) -> str:
+        try:
+            with open(path, encoding="ascii") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    with _ids_lock:
+        got = pick_fresh_id(read("/proc/self/uid_map"), read("/proc/self/gid_map"), _ids_in_use)
+        if got is not None:
+            _ids_in_use.add(got)
+        return got
+
+
+def release_id(uid: int) -> None:
+    with _ids_lock:
+        _ids_in_use.discard(uid)
+
+
 def chown_tree(root: Path, uid: int) -> None:
     for dirpath, dirnames, filenames in os.walk(root):
         os.chown(dirpath, uid, uid)
@@ -99,13 +190,16 @@ EXPORT_MAX_BYTES = 512 * 1024 * 1024
 
 
 def export_file(work: Path, name: str, dest: Path) -> bool:
-    """Copy the regular file ``work/name`` (never a link, never something outside) to ``dest``."""
+    """Copy the regular file ``work/name`` (never a link, never something outside) to ``dest``.
+
+    Every component of ``name`` is opened with O_NOFOLLOW relative to the previous one, so a directory
+    the program replaced by a link (``out -> /root``) is refused as well as a linked file.
+    """
     rel = Path(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts:
         raise ValueError(f"export name must be relative and stay inside the directory: {name!r}")
-    try:
-        fd = os.open(work / rel, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
-    except OSError:
+    fd = _open_beneath(work, rel.parts)
+    if fd is None:
         return False
     try:
         st = os.fstat(fd)
@@ -119,3 +213,22 @@ def export_file(work: Path, name: str, dest: Path) -> bool:
         return True
     finally:
         os.close(fd)
+
+
+def _open_beneath(work: Path, parts: Sequence[str]) -> int | None:
+    """``work/parts...`` opened for reading without following a link anywhere on the way, or None."""
+    dir_flags = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+    try:
+        cur = os.open(work, dir_flags)
+    except OSError:
+        return None
+    try:
+        for part in parts[:-1]:
+            nxt = os.open(part, dir_flags, dir_fd=cur)
+            os.close(cur)
+            cur = nxt
+        return os.open(parts[-1], os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=cur)
+    except OSError:
+        return None
+    finally:
+        os.close(cur)

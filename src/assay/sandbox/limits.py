@@ -23,7 +23,9 @@ class Limits:
     ``file_size_mb``: largest file it may write (RLIMIT_FSIZE). ``open_files``: RLIMIT_NOFILE.
     ``output_bytes``: bytes kept per stream (stdout, stderr); a program that writes more is killed and
     ``output_truncated`` is set. ``network``: allow network access (default: none).
-    ``stack_mb``: RLIMIT_STACK when given (competitive-programming judges raise it, e.g. 256 MB).
+    ``stack_mb``: RLIMIT_STACK when given (competitive-programming judges raise it, e.g. 256 MB). glibc
+    also makes it every new thread's default stack, so a threaded program under ``memory_mb`` fits fewer
+    threads: give it to programs that need a deep main stack only.
     """
 
     wall_s: float = 10

@@ -8,7 +8,10 @@ their results in input order. A ``run_many`` issued from inside a job runs its j
 never deadlocks. ``ASSAY_SANDBOX_WORKERS`` overrides the core count.
 
 Interrupting the caller (KeyboardInterrupt, or any exception) while ``run_many`` waits cancels the jobs
-not started yet and sets the cancel event that makes every running program's supervisor be killed.
+of that ``run_many`` not started yet and cancels its ``CancelToken``: the programs its jobs are running
+are stopped at their next check. Each ``run_many`` has its own token, so a failure in one never stops the
+programs of another (another benchmark, another thread). ``cancel_scope(token)`` puts a direct call of
+``run_python``/``run_command`` under a token.
 """
 
 from __future__ import annotations
@@ -38,8 +41,42 @@ _lock = threading.Lock()
 _slots: threading.BoundedSemaphore | None = None
 _executor: ThreadPoolExecutor | None = None
 _in_job = threading.local()
-cancel_event = threading.Event()
-"""Set while an interrupted ``run_many`` unwinds: running programs are killed at their next check."""
+
+
+class CancelToken:
+    """Cancels the sandbox runs made under it (by one ``run_many``, or inside ``cancel_scope``)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+
+def current_token() -> CancelToken | None:
+    """The token the runs of this thread are under (None: not cancellable from outside)."""
+    return getattr(_in_job, "token", None)
+
+
+def cancelled() -> bool:
+    """Whether the runs of this thread have been cancelled (checked by every running program's pump)."""
+    token = current_token()
+    return token is not None and token.cancelled
+
+
+@contextmanager
+def cancel_scope(token: CancelToken) -> Iterator[CancelToken]:
+    """Run the block's sandbox runs under ``token`` (``token.cancel()`` from any thread stops them)."""
+    old = current_token()
+    _in_job.token = token
+    try:
+        yield token
+    finally:
+        _in_job.token = old
 
 
 def _semaphore() -> threading.BoundedSemaphore:
@@ -63,7 +100,7 @@ def slot() -> Iterator[None]:
     """Hold one of the ``cores()`` execution slots for the duration of the block."""
     sem = _semaphore()
     while not sem.acquire(timeout=0.1):
-        if cancel_event.is_set():
+        if cancelled():
             raise KeyboardInterrupt("sandbox runs cancelled")
     try:
         yield
@@ -71,11 +108,12 @@ def slot() -> Iterator[None]:
         sem.release()
 
 
-def _wrapped(job: Callable[[], T]) -> Callable[[], T]:
+def _wrapped(job: Callable[[], T], token: CancelToken) -> Callable[[], T]:
     def call() -> T:
         _in_job.active = True
         try:
-            return job()
+            with cancel_scope(token):
+                return job()
         finally:
             _in_job.active = False
 
@@ -88,20 +126,18 @@ def run_many(jobs: Sequence[Callable[[], T]]) -> list[T]:
         return []
     if getattr(_in_job, "active", False) or len(jobs) == 1:
         return [job() for job in jobs]
-    futures: list[Future[T]] = [_pool().submit(_wrapped(job)) for job in jobs]
+    token = CancelToken()
+    futures: list[Future[T]] = [_pool().submit(_wrapped(job, token)) for job in jobs]
     try:
         return [f.result() for f in futures]
     except BaseException:
         for f in futures:
             f.cancel()
-        cancel_event.set()
-        try:
-            for f in futures:
-                if not f.cancelled():
-                    try:
-                        f.exception()
-                    except BaseException:  # noqa: BLE001 - already unwinding
-                        pass
-        finally:
-            cancel_event.clear()
+        token.cancel()  # this run_many's programs only
+        for f in futures:
+            if not f.cancelled():
+                try:
+                    f.exception()
+                except BaseException:  # noqa: BLE001 - already unwinding
+                    pass
         raise

@@ -87,7 +87,7 @@ class Pump:
         exited_at: float | None = None
         while True:
             now = time.monotonic()
-            if pool.cancel_event.is_set() and not self.cancelled:
+            if pool.cancelled() and not self.cancelled:
                 self.cancelled = True
                 self._stop(now)
             if now >= deadline and not self.timed_out and not self.cancelled and self.wait_status is None:

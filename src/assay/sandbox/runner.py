@@ -2,14 +2,15 @@
 
 ``run_command(argv)`` and ``run_python(code)`` create a temporary directory (``work/`` is the program's
 working directory and holds ``files``; ``home/`` is its HOME; ``tmp/`` its TMPDIR), start the supervisor
-(``_supervisor.py``: namespaces, read-only mounts, Landlock, rlimits, an init that reaps everything),
+(``_supervisor.py``: namespaces, read-only mounts, Landlock, seccomp, rlimits, an init that reaps all),
 feed stdin, read stdout/stderr without blocking and with a cap, enforce the wall-clock limit, and
 always, even when the caller is interrupted, kill the supervisor's process group (its pid namespace
 dies with it), sweep what could have escaped, and delete the directory.
 
-The program sees a scrubbed environment: PATH, HOME, TMPDIR, a UTF-8 locale, PYTHONHASHSEED=0 and
-nothing of the caller's (no tokens, keys or credentials). See docs/sandbox.md for exactly
-what is enforced where.
+The program sees a scrubbed environment: PATH, HOME, TMPDIR, a UTF-8 locale, PYTHONHASHSEED=0, one
+thread for OpenMP/OpenBLAS/MKL and nothing of the caller's (no tokens, keys or credentials). A root
+caller's program runs as a fresh uid or not at all (a typed ``error`` result). See docs/sandbox.md for
+exactly what is enforced where.
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ from pathlib import Path
 from typing import Any
 
 from assay.sandbox import pool
-from assay.sandbox.hostfs import chown_tree, export_file, expose_map, interpreter_paths, remove_tree, write_files
+from assay.sandbox.hostfs import (
+    chown_tree,
+    claim_fresh_id,
+    export_file,
+    expose_map,
+    interpreter_paths,
+    release_id,
+    remove_tree,
+    write_files,
+)
 from assay.sandbox.limits import Limits, SandboxResult
 from assay.sandbox.pump import Pump, killpg, read_status
 
@@ -84,6 +94,10 @@ def _program_env(root: Path, marker: str) -> dict[str, str]:
         "PYTHONHASHSEED": "0",
         "PYTHONDONTWRITEBYTECODE": "1",
         "PYTHONIOENCODING": "utf-8",
+        # numeric libraries start one thread per core by default, each with its own stack and arena
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
         "USER": "sandbox",
         "LOGNAME": "sandbox",
         "ASSAY_SANDBOX": marker,
@@ -166,18 +180,68 @@ def _execute_in(
     for d in (work, root / "home", root / "tmp"):
         d.mkdir()
     write_files(work, files)
-    marker = secrets.token_hex(8)
     needed = list(interpreter_paths()) + [os.path.abspath(p) for p in read_paths]
     if os.path.isabs(argv[0]):
         needed.append(argv[0])
-    uid = None
-    expose: dict[str, list[str]] = {}
-    if os.geteuid() == 0 and "uid" not in disable:
-        uid = 10_000_000 + secrets.randbelow(1_000_000_000)
-        chown_tree(root, uid)
-        expose = expose_map(needed)
+    if os.geteuid() != 0:
+        return _supervise(root, argv, stdin, limits, guarded_argv, disable, needed, None)
+    # a root caller's program never runs as root: a fresh uid, or a typed error and no run at all
+    if "uid" in disable:
+        return _error_result(limits, "refusing to run the program as root (the uid switch is disabled)")
+    uid = claim_fresh_id()
+    if uid is None:
+        return _error_result(limits, f"refusing to run the program as root: {_no_fresh_uid()}")
+    try:
+        try:
+            chown_tree(root, uid)
+        except OSError as e:
+            return _error_result(
+                limits, f"refusing to run the program as root: cannot give its folder to uid {uid}: {e}"
+            )
+        return _supervise(root, argv, stdin, limits, guarded_argv, disable, needed, uid)
+    finally:
+        release_id(uid)
+
+
+def _no_fresh_uid() -> str:
+    try:
+        maps = " ".join(Path("/proc/self/uid_map").read_text().split())
+    except OSError:
+        maps = "?"
+    return f"no unused uid is mapped in this user namespace (/proc/self/uid_map: {maps})"
+
+
+def _error_result(limits: Limits, message: str) -> SandboxResult:
+    """The typed result of a run the sandbox refused to start (the program did not run)."""
+    return SandboxResult(
+        exit_code=None,
+        signal=None,
+        timed_out=False,
+        memory_exceeded=False,
+        output_truncated=False,
+        stdout="",
+        stderr="",
+        wall_s=0.0,
+        cpu_s=0.0,
+        network_isolated=False,
+        error=message,
+        limits=asdict(limits),
+    )
+
+
+def _supervise(
+    root: Path,
+    argv: Sequence[str],
+    stdin: bytes,
+    limits: Limits,
+    guarded_argv: Sequence[str] | None,
+    disable: Sequence[str],
+    needed: list[str],
+    uid: int | None,
+) -> SandboxResult:
+    work = root / "work"
+    marker = secrets.token_hex(8)
     env = _program_env(root, marker)
-    status_r, status_w = os.pipe()
     cfg = {
         "argv": list(argv),
         "guarded_argv": list(guarded_argv) if guarded_argv else None,
@@ -186,56 +250,65 @@ def _execute_in(
         "cwd": str(work),
         "limits": asdict(limits),
         "uid": uid,
-        "expose": expose,
+        "expose": expose_map(needed) if uid is not None else {},
         "read_paths": [p for p in (*SYSTEM_READ_PATHS, *needed) if os.path.exists(p)],
         "write_paths": [str(root), "/dev/shm"],
         "disable": list(disable),
-        "status_fd": status_w,
+        "status_fd": -1,
         "caller_pid": os.getpid(),
     }
-    t0 = time.monotonic()
+    status_r, status_w = os.pipe()
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(cfg)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            pass_fds=(status_w,),
-            start_new_session=True,
-            env=env,
-            cwd=str(work),
-        )
-    finally:
-        os.close(status_w)
-    with _live_lock:
-        _live[proc.pid] = proc
-    pump = Pump(proc, stdin, limits)
-    try:
-        pump.run(t0 + float(limits.wall_s))
-    finally:
-        if pump.wait_status is None:  # still there (an exception, an interrupt): end it and its group
-            killpg(proc.pid)
+        cfg["status_fd"] = status_w
+        t0 = time.monotonic()
         try:
-            pump._reap(block=True)
-        except ChildProcessError:
-            pass
-        for f in (proc.stdin, proc.stdout, proc.stderr):
-            try:
-                if f:
-                    f.close()
-            except OSError:
-                pass
-        pump.sel.close()
+            proc = subprocess.Popen(
+                [sys.executable, "-I", "-S", "-B", str(SUPERVISOR), json.dumps(cfg)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=(status_w,),
+                start_new_session=True,
+                env=env,
+                cwd=str(work),
+            )
+        finally:
+            os.close(status_w)
         with _live_lock:
-            _live.pop(proc.pid, None)
-        os.set_blocking(status_r, False)
-        status = read_status(status_r)
+            _live[proc.pid] = proc
+        pump: Pump | None = None
+        try:
+            pump = Pump(proc, stdin, limits)
+            pump.run(t0 + float(limits.wall_s))
+        finally:
+            if pump is None or pump.wait_status is None:  # still there (an exception, an interrupt): end it
+                killpg(proc.pid)
+            try:
+                if pump is not None:
+                    pump._reap(block=True)
+                else:
+                    proc.wait()
+            except ChildProcessError:
+                pass
+            for f in (proc.stdin, proc.stdout, proc.stderr):
+                try:
+                    if f:
+                        f.close()
+                except OSError:
+                    pass
+            if pump is not None:
+                pump.sel.close()
+            with _live_lock:
+                _live.pop(proc.pid, None)
+            os.set_blocking(status_r, False)
+            status = read_status(status_r)
+            if "pid-namespace" not in (status.get("isolation") or []):
+                _sweep_marker(marker)
+                if uid is not None:
+                    _sweep_uid(uid)
+    finally:
         os.close(status_r)
-        mech = status.get("isolation") or []
-        if "pid-namespace" not in mech:
-            _sweep_marker(marker)
-            if uid is not None:
-                _sweep_uid(uid)
+    assert pump is not None
     if pump.cancelled:
         raise KeyboardInterrupt("sandbox run cancelled")
     return _result(status, pump, limits, time.monotonic() - t0)
@@ -247,8 +320,9 @@ def _result(status: dict[str, Any], pump: Pump, limits: Limits, elapsed: float) 
     exit_code: int | None = status.get("exit_code")
     sig: int | None = status.get("signal")
     error = status.get("exec_error")
+    wall_hit = killed_at_deadline(pump.timed_out, status)
     if "exit_code" not in status and "signal" not in status:
-        if pump.timed_out or pump.truncated:
+        if wall_hit or pump.truncated:
             sig = signal.SIGKILL  # ended by us before the supervisor could report
         elif error is None:
             st = pump.wait_status
@@ -259,9 +333,9 @@ def _result(status: dict[str, Any], pump: Pump, limits: Limits, elapsed: float) 
     if error is not None:
         exit_code = None if "exit_code" not in status else exit_code
     cpu = float(status["cpu_s"]) if "cpu_s" in status else _rusage_cpu(pump.rusage)
-    wall = float(status["wall_s"]) if "wall_s" in status and not pump.timed_out else elapsed
+    wall = float(status["wall_s"]) if "wall_s" in status and not wall_hit else elapsed
     cpu_hit = sig in (signal.SIGXCPU,) or (sig == signal.SIGKILL and cpu >= float(limits.cpu_s) - 0.05)
-    timed_out = pump.timed_out or bool(cpu_hit)
+    timed_out = wall_hit or bool(cpu_hit)
     rss_mb = float(status.get("maxrss_kb", 0)) / 1024
     failed = exit_code != 0 or sig is not None
     memory = (
@@ -288,6 +362,18 @@ def _result(status: dict[str, Any], pump: Pump, limits: Limits, elapsed: float) 
     )
 
 
+def killed_at_deadline(deadline_passed: bool, status: Mapping[str, Any]) -> bool:
+    """Whether the wall-clock limit ended the program: the deadline passed while the supervisor was still
+    running, and the program did not exit by itself (its report has no exit code: it was SIGKILLed, or
+    there is no report). A program that exited just before the deadline, while its supervisor was still
+    reporting, keeps its exit status."""
+    if not deadline_passed:
+        return False
+    if "exit_code" in status:
+        return False
+    return status.get("signal", signal.SIGKILL) == signal.SIGKILL
+
+
 def _rusage_cpu(ru: Any) -> float:
     return float(ru.ru_utime + ru.ru_stime) if ru is not None else 0.0
 
@@ -308,7 +394,8 @@ def run_command(
     ``read_paths``: extra files/directories the program may read (e.g. a compiled binary's folder).
     ``export``: {file in the working directory: destination} copied out after the run when the program
     left a regular file there (a compiler's output); links and oversized files are not copied.
-    ``_disable`` (tests only): mechanisms to leave out, from "namespaces", "mount", "landlock", "scope", "uid".
+    ``_disable`` (tests only): mechanisms to leave out, from "namespaces", "mount", "landlock", "scope",
+    "seccomp", "uid" (for a root caller "uid" means a typed error: the program never runs as root).
     """
     return _execute(
         argv,
