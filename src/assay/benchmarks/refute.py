@@ -25,6 +25,9 @@ of problems with a successful attempt among the k (the README: "to compute pass@
 problem and check if any succeed"), with a seeded bootstrap CI; ``pass@j`` for j <= k by the unbiased
 estimator 1 - C(n-c, j)/C(n, j) (Chen et al. 2021; equal to the any-success rate at j = n); the per-attempt
 success rate; counts of each attempt status.
+
+Loading (rows -> ``Item``) is in :mod:`assay.benchmarks.refute_data`; ``load``, ``to_item`` and its
+constants stay importable from here.
 """
 
 from __future__ import annotations
@@ -39,18 +42,18 @@ from math import comb
 from pathlib import Path
 from typing import Any
 
-from assay.benchmarks.registry import Benchmark, LoadOptions, LoadResult, PredictionsResult, Record, register
-from assay.data.collect import collect
-from assay.data.fields import get_str, optional
-from assay.data.rows import DataError, Row, read_rows
+from assay.benchmarks.refute_data import HUB_ID, SUBSET, load
+from assay.benchmarks.refute_data import KNOWN as KNOWN  # re-exported
+from assay.benchmarks.refute_data import TEXT_FIELDS as TEXT_FIELDS  # re-exported
+from assay.benchmarks.refute_data import to_item as to_item  # re-exported
+from assay.benchmarks.registry import Benchmark, LoadOptions, PredictionsResult, Record, register
+from assay.data.rows import DataError
 from assay.metrics.bootstrap import mean_ci
 from assay.protocols.falsify import AUTHORS_TIME_LIMIT_S, RUNS_PER_EVAL, ExecSettings, Executor, decide
 from assay.samples import Item, Message, Prompt, Sample
 
 log = logging.getLogger(__name__)
 
-HUB_ID = "bethgelab/REFUTE"
-SUBSET = "refute"
 KIND = "falsify"
 
 # falsifiers/REFUTE refute/prompt_templates/zero_shot_system.txt (verbatim)
@@ -79,10 +82,6 @@ HUMAN_PREFIX = (
     "script in the exact XML format mentioned earlier. Don't output anything else."
 )
 
-TEXT_FIELDS = ("statement", "input", "output", "example_input", "example_output", "note")
-KNOWN = {"problem_id", "time_limit", "memory_limit", "wrong_code", "wrong_code_lang", "correct_cpp"}
-KNOWN |= {"correct_python", "validator", *TEXT_FIELDS}
-
 OPTIONS = {
     "attempts": "k: completions per problem (pass@k; k > 1 needs --temperature > 0); default 1",
     "runs": f"runs_per_eval: times the buggy and correct solutions are compared (default {RUNS_PER_EVAL})",
@@ -94,79 +93,6 @@ OPTIONS = {
     "cannot compile counts as refuted (the original code's behaviour); default false",
     "memory_mb": "address-space limit for every program, MB (default 2048; the authors set none)",
 }
-
-
-# ------------------------------------------------------------------------------------------------- loading
-
-
-def _opt_text(row: Row, name: str) -> str | None:
-    v = optional(row, name)
-    if v is None:
-        return None
-    if not isinstance(v, str):
-        raise DataError.at(row, name, f"expected a string or null, got {type(v).__name__}")
-    return v
-
-
-def _number(row: Row, name: str) -> float | int | None:
-    v = optional(row, name)
-    if v is None:
-        return None
-    if isinstance(v, bool) or not isinstance(v, int | float | str):
-        raise DataError.at(row, name, f"expected a number, got {type(v).__name__}")
-    if isinstance(v, str):
-        try:
-            v = float(v)
-        except ValueError:
-            raise DataError.at(row, name, f"expected a number, got {v!r:.30}") from None
-    return int(v) if float(v).is_integer() else float(v)
-
-
-def _jsonable(v: Any) -> Any:
-    if hasattr(v, "tolist"):
-        return v.tolist()
-    if isinstance(v, str | int | float | bool) or v is None:
-        return v
-    if isinstance(v, list | tuple):
-        return [_jsonable(x) for x in v]
-    if isinstance(v, dict):
-        return {str(k): _jsonable(x) for k, x in v.items()}
-    return repr(v)
-
-
-def to_item(row: Row) -> Item:
-    """One REFUTE problem; ``data`` holds the columns the protocol uses (see the module docstring)."""
-    pid = get_str(row, "problem_id")
-    correct_cpp, correct_python = _opt_text(row, "correct_cpp"), _opt_text(row, "correct_python")
-    if correct_cpp is None and correct_python is None:
-        raise DataError.at(row, "correct_cpp", "no correct solution: correct_cpp and correct_python are both null")
-    # dataset_parser.py get_correct_sub: correct_cpp as "C++ 20" unless it is None, else correct_python
-    correct_code, correct_lang = (correct_cpp, "C++ 20") if correct_cpp is not None else (correct_python, "Python 3")
-    data: dict[str, Any] = {
-        "problem_id": pid,
-        **{f: _opt_text(row, f) for f in TEXT_FIELDS},
-        "time_limit": _number(row, "time_limit"),
-        "memory_limit": _number(row, "memory_limit"),
-        "wrong_code": get_str(row, "wrong_code"),
-        "wrong_code_lang": get_str(row, "wrong_code_lang"),
-        "correct_code": correct_code,
-        "correct_lang": correct_lang,
-        "validator": get_str(row, "validator"),
-    }
-    meta = {"subset": SUBSET, **{k: _jsonable(v) for k, v in row.data.items() if k not in KNOWN}}
-    return Item(id=pid, data=data, meta=meta)
-
-
-def load(opts: LoadOptions) -> LoadResult:
-    source = opts.data or HUB_ID
-    return collect(
-        read_rows(source, split="train"),
-        to_item,
-        skip_invalid=opts.skip_invalid,
-        source=source,
-        subsets=opts.subsets,
-        limit=opts.limit,
-    )
 
 
 # -------------------------------------------------------------------------------------------------- prompt
