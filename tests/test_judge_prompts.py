@@ -162,8 +162,15 @@ def test_rm_r1_prompts() -> None:
     (original,) = render_pairwise("rm-r1-reasoning-original", Q, "4", "5")
     assert "What is 2+2?" not in original.content and original.content.endswith("displayed below. \n\n")
     assert judge_template("rm-r1").parser == "rewardbench" and judge_template("rm-r1-strict").parser == "rm-r1"
-    with pytest.raises(ValueError, match="single-turn"):
-        render_pairwise("rm-r1", (Message("user", "a"), Message("assistant", "b"), Message("user", "c")), "x", "y")
+    # multi-turn (assay's extension): the whole conversation, labelled, in the question field
+    multi = (Message("user", "first q"), Message("assistant", "first a"), Message("user", "second q"))
+    _, user_multi = render_pairwise("rm-r1", multi, "x", "y")
+    assert user_multi.content.startswith(
+        "[User Question]\n[User]\nfirst q\n\n[Assistant]\nfirst a\n\n[User]\nsecond q\n\n"
+    )
+    assert "[The Start of Assistant A's Response]\nx\n" in user_multi.content
+    with pytest.raises(ValueError, match="expected 'user'"):
+        render_pairwise("rm-r1", (Message("assistant", "b"), Message("user", "c")), "x", "y")
 
 
 def test_template_registry() -> None:

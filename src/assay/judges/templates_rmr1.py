@@ -7,8 +7,10 @@ Copied verbatim from RM-R1-UIUC/RM-R1 ``eval/reward-bench/rewardbench/generative
   ``<type>Chat</type>``, then ``<solution>`` or ``<rubric>`` with ``<justify>``, then ``<eval>`` with
   ``<quote_A>``/``<summary_A>``..., and ``<answer>[[A]]</answer>``), user
   ``RM_R1_SINGLE_TURN_INSTRUCT_USER_PROMPT``. ``format_judge_answers`` fills ``question`` with the first
-  message and the answers with message 1 of each conversation; multi-turn raises NotImplementedError
-  there (a ValueError here).
+  message and the answers with message 1 of each conversation; the original refuses multi-turn
+  conversations (it raises). assay extends it (documented as its own): a multi-turn prompt fills
+  ``question`` with the whole conversation so far, each turn labelled ``[User]`` / ``[Assistant]`` and
+  ending with the last user turn; single-turn prompts render exactly as the original.
 * ``rm-r1-reasoning`` (the DeepSeek-distilled models, ``"RM-R1-Reasoning"``): no system message (the
   script sends only ``[{"role": "user", ...}]``), user ``RM_R1_SINGLE_TURN_REASONING_USER_PROMPT``.
   Bug kept behind a name: in the original source that constant is written as several string literals on
@@ -110,16 +112,22 @@ SOURCE = (
 )
 
 
+def conversation_question(prompt: Prompt) -> str:
+    """The ``question`` field: the user message of a single-turn prompt (as the original); for a multi-turn
+    prompt (assay's extension; RM-R1 has no multi-turn format) the labelled transcript of every turn."""
+    from assay.judges.templates import _conversation_texts
+
+    texts = _conversation_texts(prompt)  # user/assistant alternating from a user turn, ending with one
+    if len(texts) == 1:
+        return texts[0]
+    return "\n\n".join(f"[{'User' if i % 2 == 0 else 'Assistant'}]\n{t}" for i, t in enumerate(texts))
+
+
 def render_rm_r1(name: str, prompt: Prompt, answer_a: str, answer_b: str) -> Prompt:
-    """The RM-R1 judge messages for one single-turn prompt (``name`` one of :data:`RM_R1_TEMPLATES`)."""
+    """The RM-R1 judge messages for one prompt (``name`` one of :data:`RM_R1_TEMPLATES`)."""
     if name not in RM_R1_TEMPLATES:
         raise ValueError(f"unknown RM-R1 template {name!r}; valid: {', '.join(RM_R1_TEMPLATES)}")
-    if len(prompt) != 1 or prompt[0].role != "user":
-        raise ValueError(
-            f"template {name!r} judges single-turn prompts only (one user message; RM-R1's format_judge_answers "
-            f"raises NotImplementedError for multi-turn), got roles {[m.role for m in prompt]}"
-        )
-    question = prompt[0].text()
+    question = conversation_question(prompt)
     if name in ("rm-r1", "rm-r1-strict"):
         user = RM_R1_SINGLE_TURN_INSTRUCT_USER_PROMPT.format(question=question, answer_a=answer_a, answer_b=answer_b)
         return (Message("system", RM_R1_INSTRUCT_SYSTEM_PROMPT), Message("user", user))
